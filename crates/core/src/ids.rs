@@ -1,0 +1,60 @@
+//! Identifiers. Each is a UUID behind its own type so that an encounter id can never be passed
+//! where a recording id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh id. Version 7 UUIDs sort by creation time, which keeps indexes compact.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// The 16 bytes written into log leaves.
+            pub fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::from_str(s).map(Self)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A person's account with the service.
+    AccountId
+);
+uuid_id!(
+    /// One encounter: a stop, from the button press to its end.
+    EncounterId
+);
+uuid_id!(
+    /// One recording within an encounter; also the id of its tus upload.
+    RecordingId
+);

@@ -1,0 +1,28 @@
+//! Amparo's domain core: the formats a court relies on, and the pure logic around them.
+//!
+//! Nothing here does I/O, so every rule can be unit- and property-tested, and the offline
+//! verifier (`amparo-verify`) can depend on this crate without pulling in a server.
+//!
+//! Module map:
+//! - [`ids`]: identifiers of accounts, encounters and recordings.
+//! - [`leaf`]: the byte layout of one evidence log entry and the recording's hash chain.
+//! - [`merkle`]: the log's right edge (a compact range) that turns appends into stored hashes
+//!   and tree roots, on top of `tlog_tiles` (RFC 6962 / C2SP tlog-tiles math).
+//! - [`keys`]: the log's Ed25519 key in C2SP signed-note form.
+//! - [`checkpoint`]: signing and checking C2SP tlog-checkpoints.
+//! - [`receipt`]: the signed per-chunk receipt sent in the `Amparo-Receipt` header.
+//! - [`roles`]: what an account may do.
+//! - [`manifest`]: the evidence bundle's manifest, shared by the exporter and the verifier.
+//!
+//! `docs/evidence-format.md` documents every byte these modules produce.
+
+pub mod checkpoint;
+pub mod ids;
+pub mod keys;
+pub mod leaf;
+pub mod manifest;
+pub mod merkle;
+pub mod receipt;
+pub mod roles;
+
+pub use tlog_tiles::Hash;

@@ -1,0 +1,113 @@
+//! Amparo's metadata store: one narrow trait, one crate per backend.
+//!
+//! Module map:
+//! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
+//!   checkpoints, the access log).
+//! - [`Store`] (this file): every operation the server needs, and nothing more.
+//! - [`conformance`]: the suite every backend must pass (`amparo-store-sqlite`,
+//!   `amparo-store-postgres` each run it from their tests).
+//!
+//! Times are microseconds since the Unix epoch (`i64`), so every backend stores them the same way.
+//! Media bytes are not here: they live in object storage, addressed by [`records::chunk_blob_key`].
+
+pub mod conformance;
+pub mod records;
+
+use amparo_core::Hash;
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::merkle::NodeAddr;
+use amparo_core::roles::Role;
+use async_trait::async_trait;
+pub use records::*;
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The write conflicts with what is stored (a taken username, a stale offset, a second
+    /// checkpoint for a size). Nothing was changed.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend failed (I/O, connection, corruption). Nothing was changed.
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// The metadata store. Every method is atomic: it either fully happens or changes nothing.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    // --- accounts and sessions ---
+
+    /// Creates an account with the member role. `Conflict` if the username is taken
+    /// (usernames compare case-insensitively).
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError>;
+    /// The account and its password hash, for logging in.
+    async fn account_credentials(&self, username: &str) -> Result<Option<(Account, String)>, StoreError>;
+    /// Adds a role (idempotent). `NotFound` if the account does not exist.
+    async fn grant_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError>;
+    /// Removes a role (idempotent; the member role cannot be removed).
+    async fn revoke_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError>;
+    /// Stores a session by the SHA-256 of its bearer token (the token itself is never stored).
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The account of an unexpired session.
+    async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError>;
+    async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError>;
+
+    // --- encounters ---
+
+    async fn create_encounter(&self, encounter: &Encounter) -> Result<(), StoreError>;
+    async fn encounter(&self, id: EncounterId) -> Result<Option<Encounter>, StoreError>;
+    /// The owner's encounters, newest first.
+    async fn encounters_of(&self, owner: AccountId) -> Result<Vec<Encounter>, StoreError>;
+    /// Ends an encounter. `NotFound` if unknown, `Conflict` if already ended.
+    async fn end_encounter(&self, id: EncounterId, ended_at_us: i64) -> Result<Encounter, StoreError>;
+    /// Assigns an attorney to an encounter (idempotent).
+    async fn assign_attorney(&self, encounter: EncounterId, attorney: AccountId) -> Result<(), StoreError>;
+    async fn encounter_attorneys(&self, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError>;
+
+    // --- uploads (one per recording) ---
+
+    async fn create_upload(&self, upload: &Upload) -> Result<(), StoreError>;
+    async fn upload(&self, id: RecordingId) -> Result<Option<Upload>, StoreError>;
+    /// The encounter's uploads, oldest first.
+    async fn uploads_of(&self, encounter: EncounterId) -> Result<Vec<Upload>, StoreError>;
+    /// Sets a deferred length. `Conflict` if a length is already set, or is below the offset.
+    async fn set_upload_length(&self, id: RecordingId, length: u64) -> Result<Upload, StoreError>;
+    /// Marks an upload terminated (tus termination); its chunks and log entries stay.
+    async fn terminate_upload(&self, id: RecordingId, at_us: i64) -> Result<(), StoreError>;
+    /// The upload's chunks in offset order.
+    async fn chunks_of(&self, id: RecordingId) -> Result<Vec<Chunk>, StoreError>;
+
+    // --- the transparency log ---
+
+    /// Appends a batch of entries in one transaction: the log entries and chunks, the stored
+    /// hashes, and each upload's new offset, chain and expiry. `Conflict` (and no change at all)
+    /// if `batch.first_index` is not the log's size, or an entry's offset is not its upload's
+    /// current offset.
+    async fn append_batch(&self, batch: &AppendBatch) -> Result<(), StoreError>;
+    /// Number of entries in the log.
+    async fn log_size(&self) -> Result<u64, StoreError>;
+    /// The stored hashes at these addresses, in the same order. `NotFound` if any is missing.
+    async fn read_hashes(&self, addrs: &[NodeAddr]) -> Result<Vec<Hash>, StoreError>;
+    /// Up to `count` stored hashes at `level`, indexes `start..start+count` (fewer at the end).
+    async fn hashes_at_level(&self, level: u8, start: u64, count: u64) -> Result<Vec<Hash>, StoreError>;
+    /// Up to `count` leaf bytes starting at log index `start`.
+    async fn entries(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    // --- checkpoints ---
+
+    /// Records a published checkpoint. `Conflict` if one for that size exists with another root.
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// The earliest checkpoint whose tree contains log index `index`.
+    async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    // --- chain of custody ---
+
+    async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError>;
+    /// Every access to an encounter's evidence, oldest first.
+    async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError>;
+}

@@ -1,0 +1,138 @@
+//! The rows the store keeps. Plain data: validation happens before a record is built.
+
+use amparo_core::Hash;
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::merkle::StoredHash;
+use amparo_core::roles::Role;
+
+/// An account as the rest of the system sees it (never with its password hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub username: String,
+    /// Always contains [`Role::Member`]; sorted, no duplicates.
+    pub roles: Vec<Role>,
+    pub created_at_us: i64,
+}
+
+impl Account {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A sign-up, with the password already hashed (Argon2id PHC string).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    pub id: AccountId,
+    pub username: String,
+    pub password_hash: String,
+    pub created_at_us: i64,
+}
+
+/// A logged-in session, keyed by the SHA-256 of its bearer token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub token_sha256: [u8; 32],
+    pub account: AccountId,
+    pub created_at_us: i64,
+    pub expires_at_us: i64,
+}
+
+/// An encounter and the facts the person chose to give.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encounter {
+    pub id: EncounterId,
+    pub owner: AccountId,
+    pub started_at_us: i64,
+    pub ended_at_us: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    /// Two-letter USPS code.
+    pub us_state: Option<String>,
+    /// BCP 47 language tag.
+    pub language: Option<String>,
+    pub wants_attorney: bool,
+    pub note: Option<String>,
+}
+
+/// A tus upload: one recording of an encounter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    pub id: RecordingId,
+    pub encounter: EncounterId,
+    pub owner: AccountId,
+    /// `None` while the length is deferred (a live recording does not know its length).
+    pub length: Option<u64>,
+    /// Bytes received and logged so far.
+    pub offset: u64,
+    /// The recording's hash chain after the last chunk (`CHAIN_START` before the first).
+    pub chain: [u8; 32],
+    /// The media type the client declared (`filetype` metadata).
+    pub media_type: Option<String>,
+    /// The raw `Upload-Metadata` header, returned on HEAD as tus requires.
+    pub metadata: String,
+    pub created_at_us: i64,
+    /// After this, no more chunks are accepted (tus expiration). What was received stays.
+    pub expires_at_us: i64,
+    pub terminated_at_us: Option<i64>,
+}
+
+/// One received chunk of a recording, and its log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub recording: RecordingId,
+    pub offset: u64,
+    pub length: u64,
+    pub sha256: [u8; 32],
+    pub chain: [u8; 32],
+    pub received_at_us: i64,
+    pub leaf_index: u64,
+}
+
+/// Where a chunk's bytes live in object storage.
+pub fn chunk_blob_key(recording: RecordingId, offset: u64) -> String {
+    format!("recordings/{recording}/{offset:020}")
+}
+
+/// One entry of a batch: the leaf bytes (as hashed into the log), the chunk they describe, and
+/// the upload's state after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendEntry {
+    pub leaf: Vec<u8>,
+    pub chunk: Chunk,
+    /// The upload's expiry after this chunk (tus expiration slides with activity).
+    pub upload_expires_at_us: i64,
+}
+
+/// A group commit: consecutive log entries starting at `first_index`, and the stored hashes they
+/// create. `entries[i].chunk.leaf_index == first_index + i`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppendBatch {
+    pub first_index: u64,
+    pub entries: Vec<AppendEntry>,
+    pub hashes: Vec<StoredHash>,
+}
+
+/// A published checkpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: Hash,
+    /// The signed note, as published.
+    pub note: String,
+    pub published_at_us: i64,
+}
+
+/// One read or export of an encounter's evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRecord {
+    pub encounter: EncounterId,
+    pub account: AccountId,
+    /// The role under which access was granted ("owner", "attorney", "admin").
+    pub role: String,
+    /// What was done ("export bundle", ...).
+    pub action: String,
+    pub at_us: i64,
+}
