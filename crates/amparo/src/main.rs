@@ -1,1 +1,59 @@
-fn main() {}
+//! The `amparo` binary.
+//!
+//! Module map:
+//! - [`cli`]: the subcommands and their flags.
+//! - [`config`]: layered settings (defaults, then the config file, then `AMPARO_*`, then flags)
+//!   and the documented default file `amparo config` prints.
+//! - [`run`]: assembling a server from settings: store by URL scheme, media, the log key.
+//! - [`keyfile`]: the log's signing key in the data directory.
+//! - [`admin`]: operator commands that work on the store directly.
+
+mod admin;
+mod cli;
+mod config;
+mod keyfile;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Config => {
+            print!("{}", config::DEFAULT_CONFIG);
+            ExitCode::SUCCESS
+        }
+        cli::Command::Verify { bundle } => {
+            let report = amparo_verify::verify_bundle(&bundle);
+            println!("{report}");
+            if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        command => match tokio_main(cli.config, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("amparo: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+#[tokio::main]
+async fn tokio_main(config_file: Option<std::path::PathBuf>, command: cli::Command) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match command {
+        cli::Command::Serve(flags) => {
+            let settings = config::load(config_file.as_deref(), &flags)?;
+            run::serve(settings).await
+        }
+        cli::Command::Admin(admin) => {
+            let settings = config::load(config_file.as_deref(), &admin.flags)?;
+            admin::run(settings, admin.action).await
+        }
+        cli::Command::Config | cli::Command::Verify { .. } => Ok(()),
+    }
+}

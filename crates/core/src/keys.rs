@@ -123,6 +123,11 @@ impl PublicKey {
         &self.name
     }
 
+    /// The signed-note key id.
+    pub fn key_id(&self) -> u32 {
+        key_id(&self.name, &self.verifying)
+    }
+
     /// The verifier-key string.
     pub fn verifier_key(&self) -> String {
         signed_note::new_ed25519_verifier_key(&self.name, &self.verifying)

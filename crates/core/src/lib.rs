@@ -12,6 +12,7 @@
 //! - [`checkpoint`]: signing and checking C2SP tlog-checkpoints.
 //! - [`receipt`]: the signed per-chunk receipt sent in the `Amparo-Receipt` header.
 //! - [`roles`]: what an account may do.
+//! - [`tiles`]: C2SP tlog-tiles paths.
 //! - [`manifest`]: the evidence bundle's manifest, shared by the exporter and the verifier.
 //!
 //! `docs/evidence-format.md` documents every byte these modules produce.
@@ -24,5 +25,6 @@ pub mod manifest;
 pub mod merkle;
 pub mod receipt;
 pub mod roles;
+pub mod tiles;
 
 pub use tlog_tiles::Hash;

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! (each line ending in `\n`). The `Amparo-Receipt` header carries it as an RFC 8941 structured
-//! dictionary: `v=1, index=7, leaf=:<base64>:, received=1790000000123456, sig=:<base64>:`.
+//! dictionary: `v=1, index=7, leaf=:<base64>:, received="1790000000123456", sig=:<base64>:`.
+//! `received` is a string because microseconds since 1970 have 16 digits and RFC 8941 integers
+//! stop at 15.
 
 use crate::Hash;
 use crate::keys::{LogKey, PublicKey};
@@ -60,7 +62,7 @@ impl Receipt {
     /// The `Amparo-Receipt` header value.
     pub fn to_header(&self) -> String {
         format!(
-            "v=1, index={}, leaf=:{}:, received={}, sig=:{}:",
+            "v=1, index={}, leaf=:{}:, received=\"{}\", sig=:{}:",
             self.index,
             B64.encode(self.leaf_hash.0),
             self.received_at_us,
@@ -76,7 +78,10 @@ impl Receipt {
             match key {
                 "v" => version = Some(val),
                 "index" => index = Some(val.parse::<u64>().map_err(|_| ReceiptError::Format("index"))?),
-                "received" => received = Some(val.parse::<i64>().map_err(|_| ReceiptError::Format("received"))?),
+                "received" => {
+                    let digits = val.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or(ReceiptError::Format("received is not a string"))?;
+                    received = Some(digits.parse::<i64>().map_err(|_| ReceiptError::Format("received"))?);
+                }
                 "leaf" => leaf = Some(sf_bytes(val)?),
                 "sig" => sig = Some(sf_bytes(val)?),
                 _ => {}

@@ -1,1 +1,72 @@
-//! (being written)
+//! Amparo's HTTP server.
+//!
+//! Module map:
+//! - [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until a
+//!   shutdown future resolves, then drains the log.
+//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks).
+//! - [`routes`]: one file per API area: accounts and sessions, encounters, tus uploads, the
+//!   evidence bundle, the log (checkpoint, key, tiles, proofs), the OpenAPI document.
+//! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
+//! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
+//! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
+//! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod json;
+pub mod limits;
+pub mod log;
+pub mod ratelimit;
+pub mod routes;
+pub mod state;
+pub mod validate;
+
+pub use state::AppState;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::accounts::routes())
+        .merge(routes::encounters::routes())
+        .merge(routes::uploads::routes())
+        .merge(routes::log::routes())
+        .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async { error::ApiError::not_found("There is nothing at this address.") })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "This address does not take that method.")
+                .into_response()
+        })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            error::ApiError::internal("a handler panicked").into_response()
+        }))
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let housekeeping = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                state.rate_limits.forget_idle();
+            }
+        })
+    };
+    let result = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    housekeeping.abort();
+    result
+}

@@ -1,1 +1,245 @@
-//! (being written)
+//! The embedded default store: Amparo's metadata in one SQLite file.
+//!
+//! Module map:
+//! - this file: [`SqliteStore`], how the file is opened, and the [`Store`] trait wired to the
+//!   modules below.
+//! - `accounts`: accounts, roles and sessions.
+//! - `encounters`: encounters, their attorneys, and the access log.
+//! - `uploads`: uploads and their chunks.
+//! - `append`: `append_batch`, the hot path: one transaction of multi-row inserts.
+//! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
+//! - `convert`: errors and values between the store's types and SQLite's.
+//! - `migrations/` (beside `src/`): the schema, applied on open.
+//!
+//! Durability: the file is in WAL mode with `synchronous=FULL`, so a commit has reached the disk
+//! when it returns. The server hands out a chunk's receipt only after its batch commits, so an
+//! acknowledged chunk survives power loss.
+//!
+//! Concurrency: SQLite allows one writer at a time, so every write goes through one connection
+//! (a pool of one: waiting for it is queueing for the write lock, without `SQLITE_BUSY`), while
+//! reads use a small pool of their own and, thanks to WAL, never wait for a write.
+
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod append;
+mod convert;
+mod encounters;
+mod log;
+mod uploads;
+
+use amparo_core::Hash;
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::merkle::NodeAddr;
+use amparo_core::roles::Role;
+use amparo_store::*;
+use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The schema, embedded at build time and applied on open.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a statement waits for a lock held by another process (an admin command on the same
+/// file, a backup) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Readers: enough for the two cores of a small server plus requests waiting on I/O.
+const READERS: u32 = 4;
+
+/// Amparo's metadata in a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// One connection: every write, in turn.
+    writer: SqlitePool,
+    /// Read-only (`query_only`) connections for everything else.
+    readers: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating the file if it is missing, and brings its schema up
+    /// to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::with_options(SqliteConnectOptions::new().filename(path)).await
+    }
+
+    /// Opens a `sqlite://path` (or `sqlite:path`) URL, as [`SqliteStore::open`] does. In-memory
+    /// databases are refused: writer and readers would each see a different empty database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(StoreError::Backend(format!(
+                "{url}: in-memory SQLite is not supported; give a file path (tests can use a temporary directory)"
+            )));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("{url} is not a SQLite URL: {e}")))?;
+        Self::with_options(options).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let file = options.get_filename().display().to_string();
+        let common = options.busy_timeout(BUSY_TIMEOUT).foreign_keys(true);
+        let writer_options = common
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let mut writer_options = writer_options;
+        if let Ok(extra) = std::env::var("XP_PRAGMAS") {
+            for kv in extra.split(';').filter(|s| !s.is_empty()) {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                writer_options = writer_options.pragma(k.to_owned(), v.to_owned());
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            // A pool of one must never drop its connection just to make a new one.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
+            .connect_with(writer_options)
+            .await
+            .map_err(|e| convert::from_sqlx(e, &format!("opening {file}")))?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrating {file}: {e}")))?;
+        // Readers are opened after the writer set WAL mode, which is a property of the file.
+        // `query_only` rather than a read-only open: a read-only connection cannot recreate the
+        // WAL index (`-shm`) if the writer happens to be closed.
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .test_before_acquire(false)
+            .connect_with(common.pragma("query_only", "ON"))
+            .await
+            .map_err(|e| convert::from_sqlx(e, &format!("opening {file} for reading")))?;
+        Ok(Self { writer, readers })
+    }
+
+    /// Closes every connection, waiting for statements under way.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.readers.close().await;
+    }
+
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at once, so a transaction
+    /// that reads before it writes cannot fail halfway with `SQLITE_BUSY` when another process
+    /// writes to the same file.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| convert::from_sqlx(e, "starting a write"))
+    }
+
+    /// The writer, for a write that is a single statement (and so atomic on its own).
+    async fn write_conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.writer.acquire().await.map_err(|e| convert::from_sqlx(e, "waiting for the writer"))
+    }
+
+    async fn read(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.readers.acquire().await.map_err(|e| convert::from_sqlx(e, "waiting for a reader"))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
+        accounts::create(self, account).await
+    }
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        accounts::get(self, id).await
+    }
+    async fn account_credentials(&self, username: &str) -> Result<Option<(Account, String)>, StoreError> {
+        accounts::credentials(self, username).await
+    }
+    async fn grant_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        accounts::grant(self, id, role).await
+    }
+    async fn revoke_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        accounts::revoke(self, id, role).await
+    }
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        accounts::create_session(self, session).await
+    }
+    async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError> {
+        accounts::session_account(self, token_sha256, now_us).await
+    }
+    async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError> {
+        accounts::delete_session(self, token_sha256).await
+    }
+
+    async fn create_encounter(&self, encounter: &Encounter) -> Result<(), StoreError> {
+        encounters::create(self, encounter).await
+    }
+    async fn encounter(&self, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
+        encounters::get(self, id).await
+    }
+    async fn encounters_of(&self, owner: AccountId) -> Result<Vec<Encounter>, StoreError> {
+        encounters::of_owner(self, owner).await
+    }
+    async fn end_encounter(&self, id: EncounterId, ended_at_us: i64) -> Result<Encounter, StoreError> {
+        encounters::end(self, id, ended_at_us).await
+    }
+    async fn assign_attorney(&self, encounter: EncounterId, attorney: AccountId) -> Result<(), StoreError> {
+        encounters::assign_attorney(self, encounter, attorney).await
+    }
+    async fn encounter_attorneys(&self, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError> {
+        encounters::attorneys(self, encounter).await
+    }
+
+    async fn create_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        uploads::create(self, upload).await
+    }
+    async fn upload(&self, id: RecordingId) -> Result<Option<Upload>, StoreError> {
+        uploads::get(self, id).await
+    }
+    async fn uploads_of(&self, encounter: EncounterId) -> Result<Vec<Upload>, StoreError> {
+        uploads::of_encounter(self, encounter).await
+    }
+    async fn set_upload_length(&self, id: RecordingId, length: u64) -> Result<Upload, StoreError> {
+        uploads::set_length(self, id, length).await
+    }
+    async fn terminate_upload(&self, id: RecordingId, at_us: i64) -> Result<(), StoreError> {
+        uploads::terminate(self, id, at_us).await
+    }
+    async fn chunks_of(&self, id: RecordingId) -> Result<Vec<Chunk>, StoreError> {
+        uploads::chunks(self, id).await
+    }
+
+    async fn append_batch(&self, batch: &AppendBatch) -> Result<(), StoreError> {
+        append::append_batch(self, batch).await
+    }
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        log::size(self).await
+    }
+    async fn read_hashes(&self, addrs: &[NodeAddr]) -> Result<Vec<Hash>, StoreError> {
+        log::read_hashes(self, addrs).await
+    }
+    async fn hashes_at_level(&self, level: u8, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        log::hashes_at_level(self, level, start, count).await
+    }
+    async fn entries(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        log::entries(self, start, count).await
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+        log::save_checkpoint(self, checkpoint).await
+    }
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        log::latest_checkpoint(self).await
+    }
+    async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        log::first_checkpoint_covering(self, index).await
+    }
+
+    async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {
+        encounters::record_access(self, access).await
+    }
+    async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
+        encounters::access_log(self, encounter).await
+    }
+}

@@ -1,1 +1,182 @@
-//! The conformance suite every store backend passes. (Being written.)
+//! The conformance suite every store backend passes.
+//!
+//! A backend's tests call [`run_all`] with a freshly opened store; each check is also public so a
+//! backend can run one on its own while chasing a failure. A check panics, naming the operation
+//! and what it expected, at the first difference.
+//!
+//! The checks share one store, in any order, so none assumes the store is empty: every account,
+//! encounter and upload gets fresh random ids and names, and the log checks read the log's size
+//! and frontier first and append on top of whatever is there (the [`Sequencer`]).
+//!
+//! Module map:
+//! - this file: [`run_all`], the fixtures and the assertions every check uses.
+//! - `sequencer`: a test sequencer that builds batches with real Merkle stored hashes.
+//! - `accounts`: accounts, roles and sessions.
+//! - `encounters`: encounters, attorneys and the access log.
+//! - `uploads`: uploads, deferred lengths and termination.
+//! - `log`: `append_batch`: atomicity, stale indexes and offsets, races.
+//! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
+//! - `checkpoints`: published checkpoints.
+
+mod accounts;
+mod checkpoints;
+mod encounters;
+mod log;
+mod reads;
+mod sequencer;
+mod uploads;
+
+pub use accounts::{
+    roles_always_include_member, sessions_expire_and_can_be_deleted,
+    usernames_are_unique_case_insensitively,
+};
+pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
+pub use encounters::{
+    access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
+    encounters_round_trip_newest_first,
+};
+pub use log::{
+    append_batch_races_have_one_winner, append_batch_rejects_a_stale_index,
+    append_batch_rejects_a_stale_offset, append_batch_updates_everything,
+};
+pub use reads::{
+    frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end,
+    read_hashes_keeps_order_and_reports_missing,
+};
+pub use sequencer::{Planned, Sequencer};
+pub use uploads::{
+    upload_length_is_set_once, uploads_round_trip_oldest_first, uploads_terminate_keeping_chunks,
+};
+
+use crate::{Account, Encounter, NewAccount, Store, StoreError, Upload};
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::leaf::CHAIN_START;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// Runs every check against one store, one after another.
+pub async fn run_all(store: Arc<dyn Store>) {
+    let store = &*store;
+    usernames_are_unique_case_insensitively(store).await;
+    roles_always_include_member(store).await;
+    sessions_expire_and_can_be_deleted(store).await;
+    encounters_round_trip_newest_first(store).await;
+    encounters_end_once(store).await;
+    attorneys_assignment_is_idempotent(store).await;
+    access_log_is_oldest_first(store).await;
+    uploads_round_trip_oldest_first(store).await;
+    upload_length_is_set_once(store).await;
+    uploads_terminate_keeping_chunks(store).await;
+    append_batch_updates_everything(store).await;
+    append_batch_rejects_a_stale_index(store).await;
+    append_batch_rejects_a_stale_offset(store).await;
+    append_batch_races_have_one_winner(store).await;
+    read_hashes_keeps_order_and_reports_missing(store).await;
+    log_ranges_read_short_at_the_end(store).await;
+    frontier_rebuilds_after_many_batches(store).await;
+    checkpoints_are_immutable_and_found_by_index(store).await;
+}
+
+// --- fixtures ---
+
+/// A fixed instant (June 2025, in microseconds): checks never read the clock, so they are
+/// repeatable, and timestamps stay far from the edges of `i64`.
+pub(crate) const T0: i64 = 1_750_000_000_000_000;
+/// One day in microseconds.
+pub(crate) const DAY: i64 = 86_400_000_000;
+
+/// A name no other check (or earlier run against the same database) uses. Version 7 UUIDs carry
+/// 74 random bits.
+pub(crate) fn fresh_name(prefix: &str) -> String {
+    format!("{prefix}_{}", AccountId::new().0.simple())
+}
+
+pub(crate) fn new_account(username: String) -> NewAccount {
+    NewAccount {
+        id: AccountId::new(),
+        username,
+        // The store treats the hash as opaque text; this is the shape of a real one.
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+        created_at_us: T0,
+    }
+}
+
+/// Creates an account with a fresh username.
+pub(crate) async fn account(store: &dyn Store, prefix: &str) -> Account {
+    let new = new_account(fresh_name(prefix));
+    ok(store.create_account(&new).await, "create_account")
+}
+
+/// An encounter with every optional fact given.
+pub(crate) fn encounter(owner: AccountId, started_at_us: i64) -> Encounter {
+    Encounter {
+        id: EncounterId::new(),
+        owner,
+        started_at_us,
+        ended_at_us: None,
+        latitude: Some(34.052_235),
+        longitude: Some(-118.243_683),
+        accuracy_m: Some(12.5),
+        us_state: Some("CA".into()),
+        language: Some("es-MX".into()),
+        wants_attorney: true,
+        note: Some("Two officers; asked for my papers.".into()),
+    }
+}
+
+/// A deferred-length upload of `encounter`, created at `created_at_us`.
+pub(crate) fn upload(encounter: &Encounter, created_at_us: i64) -> Upload {
+    Upload {
+        id: RecordingId::new(),
+        encounter: encounter.id,
+        owner: encounter.owner,
+        length: None,
+        offset: 0,
+        chain: CHAIN_START,
+        media_type: Some("audio/webm".into()),
+        metadata: "filetype YXVkaW8vd2VibQ==,filename Y2xpcC53ZWJt".into(),
+        created_at_us,
+        expires_at_us: created_at_us + DAY,
+        terminated_at_us: None,
+    }
+}
+
+/// A fresh account, encounter and empty upload, stored: what most upload and log checks start
+/// from.
+pub(crate) async fn recording(store: &dyn Store) -> Upload {
+    let owner = account(store, "rec").await;
+    let encounter = encounter(owner.id, T0);
+    ok(store.create_encounter(&encounter).await, "create_encounter");
+    let upload = upload(&encounter, T0);
+    ok(store.create_upload(&upload).await, "create_upload");
+    upload
+}
+
+// --- assertions ---
+
+/// The value of a call that must succeed.
+#[track_caller]
+pub(crate) fn ok<T>(result: Result<T, StoreError>, what: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("{what}: expected success, got {error:?}"),
+    }
+}
+
+/// A call that must fail with `Conflict`.
+#[track_caller]
+pub(crate) fn conflict<T: Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("{what}: expected Conflict, got {other:?}"),
+    }
+}
+
+/// A call that must fail with `NotFound`.
+#[track_caller]
+pub(crate) fn not_found<T: Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::NotFound(_)) => {}
+        other => panic!("{what}: expected NotFound, got {other:?}"),
+    }
+}

@@ -1,0 +1,57 @@
+//! Subcommands and flags.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "amparo", version, about = "Recordings that survive, sealed in a transparency log.")]
+pub struct Cli {
+    /// Config file (default: ./amparo.toml if it exists). `amparo config` prints a documented one.
+    #[arg(long, global = true, env = "AMPARO_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeFlags),
+    /// Check an evidence bundle offline: exits 0 if every check passes.
+    Verify {
+        /// The bundle file (.zip) exported from an encounter.
+        bundle: PathBuf,
+    },
+    /// Print the default configuration, documented.
+    Config,
+    /// Operator commands on the store.
+    Admin(AdminCommand),
+}
+
+/// Flags that override the config file and environment.
+#[derive(Debug, Default, Args)]
+pub struct ServeFlags {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Data directory: the SQLite database, media files and the log's key.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Metadata store: sqlite://PATH or postgres://... (default: SQLite in the data directory).
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminCommand {
+    #[command(flatten)]
+    pub flags: ServeFlags,
+    #[command(subcommand)]
+    pub action: AdminAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Grant a role (attorney, responder, admin) to an account by username.
+    GrantRole { username: String, role: String },
+}

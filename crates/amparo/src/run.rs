@@ -1,0 +1,81 @@
+//! Builds a running server from settings.
+
+use crate::config::Settings;
+use crate::keyfile;
+use amparo_server::log::Log;
+use amparo_server::{AppState, serve as serve_http};
+use amparo_store::Store;
+use anyhow::Context;
+use object_store::local::LocalFileSystem;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Opens the metadata store the URL names: empty or `sqlite://` for SQLite, `postgres://` or
+/// `postgresql://` for PostgreSQL. Anything else is refused rather than guessed.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let url = settings.database_url.trim();
+    if url.is_empty() {
+        let path = settings.data_dir.join("amparo.db");
+        return Ok(Arc::new(amparo_store_sqlite::SqliteStore::open(&path).await.context("opening SQLite")?));
+    }
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("sqlite") => Ok(Arc::new(amparo_store_sqlite::SqliteStore::connect(url).await.context("opening SQLite")?)),
+        Some("postgres" | "postgresql") => {
+            Ok(Arc::new(amparo_store_postgres::PostgresStore::connect(url).await.context("connecting to PostgreSQL")?))
+        }
+        _ => anyhow::bail!("database_url must start with sqlite:// or postgres:// (got {:?})", redact(url)),
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***{}", &url[..scheme_end], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let media_dir = settings.data_dir.join("media");
+    let scratch_dir = settings.data_dir.join("tmp");
+    std::fs::create_dir_all(&media_dir)?;
+    std::fs::create_dir_all(&scratch_dir)?;
+
+    let store = open_store(&settings).await?;
+    // fsync on: a chunk is acknowledged only once its bytes would survive a power cut.
+    let blobs = Arc::new(LocalFileSystem::new_with_prefix(&media_dir)?.with_fsync(true));
+    let key = Arc::new(keyfile::load_or_create(&settings.data_dir, &settings.log.origin)?);
+    let stop_log = CancellationToken::new();
+    let interval = Duration::from_millis(settings.log.checkpoint_interval_ms);
+    let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone()).await.context("starting the log")?;
+    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir);
+
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("listening on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("amparo listening on http://{address}");
+    tracing::info!(%address, data_dir = %settings.data_dir.display(), "serving");
+    serve_http(listener, state, shutdown_signal()).await?;
+    stop_log.cancel();
+    log_tasks.finish().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or(());
+}

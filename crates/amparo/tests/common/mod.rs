@@ -1,0 +1,131 @@
+//! Runs the real `amparo` binary for a test, and the HTTP calls tests share.
+#![allow(dead_code)]
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A running `amparo serve` process.
+pub struct Amparo {
+    pub child: Child,
+    pub base: String,
+    pub client: Client,
+}
+
+impl Amparo {
+    /// Starts `amparo serve` on a free port over `data_dir` and waits for its address line.
+    pub fn spawn(data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_amparo"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            // Tests drive many chunks per second from one account; the defaults suit people.
+            .env("AMPARO_LIMITS__ACCOUNT_REQUESTS_PER_SECOND", "100000")
+            .env("AMPARO_LIMITS__ACCOUNT_BURST", "100000")
+            .env("AMPARO_LIMITS__ANONYMOUS_REQUESTS_PER_MINUTE", "100000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("amparo starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("amparo printed its address").expect("stdout line");
+            if let Some(address) = line.strip_prefix("amparo listening on ") {
+                break address.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Amparo { child, base, client: Client::new() }
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill_hard(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(token)
+    }
+
+    pub async fn member(&self) -> String {
+        let username = format!("m{}", rand::random::<u64>());
+        let credentials = json!({"username": username, "password": "a long test password"});
+        let created = self.client.post(self.url("/api/v1/accounts")).json(&credentials).send().await.expect("sign up");
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let session: Value =
+            self.client.post(self.url("/api/v1/sessions")).json(&credentials).send().await.expect("log in").json().await.expect("json");
+        session["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn encounter(&self, token: &str) -> String {
+        let response = self
+            .request(Method::POST, "/api/v1/encounters", token)
+            .json(&json!({"us_state": "TX", "language": "es"}))
+            .send()
+            .await
+            .expect("start encounter");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn verifier_key(&self) -> amparo_core::keys::PublicKey {
+        let text = self.client.get(self.url("/log/key")).send().await.expect("key").text().await.expect("text");
+        amparo_core::keys::PublicKey::from_verifier_key(&text).expect("verifier key")
+    }
+
+    pub async fn checkpoint(&self, key: &amparo_core::keys::PublicKey) -> Option<amparo_core::checkpoint::SignedCheckpoint> {
+        let response = self.client.get(self.url("/log/checkpoint")).send().await.ok()?;
+        if response.status() != StatusCode::OK {
+            return None;
+        }
+        Some(amparo_core::checkpoint::verify(key, &response.text().await.ok()?).expect("published checkpoints verify"))
+    }
+
+    /// Exports a bundle to `path` and runs `amparo verify` on it, as a court would.
+    pub async fn export_and_verify(&self, token: &str, encounter: &str, path: &Path) -> (bool, String) {
+        let response = self.request(Method::GET, &format!("/api/v1/encounters/{encounter}/bundle"), token).send().await.expect("export");
+        assert_eq!(response.status(), StatusCode::OK);
+        std::fs::write(path, response.bytes().await.expect("bundle")).expect("write bundle");
+        let output = Command::new(env!("CARGO_BIN_EXE_amparo")).arg("verify").arg(path).output().expect("amparo verify runs");
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+impl Drop for Amparo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the media file out of a bundle.
+pub fn bundle_media(path: &Path) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).expect("bundle")).expect("zip");
+    let name = archive.file_names().filter_map(Result::ok).find(|n| n.starts_with("media/")).expect("media entry").into_owned();
+    let mut media = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(&name).expect("media"), &mut media).expect("read media");
+    media
+}
+
+pub fn status_ok(status: StatusCode) -> bool {
+    status.is_success()
+}
+
+/// Audit-path hashes from a proof endpoint's JSON.
+pub fn proof_hashes(value: &Value) -> Vec<amparo_core::Hash> {
+    value["hashes"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .map(|h| amparo_core::Hash(hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32 bytes")))
+        .collect()
+}

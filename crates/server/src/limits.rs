@@ -1,0 +1,55 @@
+//! The server's tunable limits, as the config file and `AMPARO_*` variables set them.
+
+use serde::{Deserialize, Serialize};
+
+/// Limits on what clients may send and how fast. Every value is documented in `amparo config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest body of one tus PATCH (one chunk), in bytes.
+    pub max_chunk_bytes: u64,
+    /// Largest recording (tus `Upload-Length`), in bytes.
+    pub max_upload_bytes: u64,
+    /// An upload with no new chunk for this long is closed to appends (tus expiration). What it
+    /// received stays stored: evidence never expires.
+    pub upload_expiry_secs: u64,
+    /// Sustained requests per second per logged-in account.
+    pub account_requests_per_second: u32,
+    /// Requests an account may burst above the sustained rate.
+    pub account_burst: u32,
+    /// Sign-ups and log-ins per minute per client address (what a stranger can call).
+    pub anonymous_requests_per_minute: u32,
+    /// How long a login lasts.
+    pub session_ttl_hours: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_chunk_bytes: 16 * 1024 * 1024,
+            max_upload_bytes: 8 * 1024 * 1024 * 1024,
+            upload_expiry_secs: 24 * 60 * 60,
+            account_requests_per_second: 20,
+            account_burst: 60,
+            anonymous_requests_per_minute: 30,
+            session_ttl_hours: 30 * 24,
+        }
+    }
+}
+
+/// The transparency log's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// The log's name in checkpoints and its key (C2SP origin: a schema-less URL is customary).
+    pub origin: String,
+    /// How often a new checkpoint is signed while entries arrive, in milliseconds (at most 1000:
+    /// receipts promise a checkpoint within a second).
+    pub checkpoint_interval_ms: u64,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { origin: "amparo.localhost/log".to_owned(), checkpoint_interval_ms: 250 }
+    }
+}

@@ -1,0 +1,51 @@
+//! Rate limits: per account for logged-in calls, per client address for what a stranger can
+//! call (sign-up, log-in). Backed by `governor`'s keyed GCRA limiters.
+
+use crate::error::ApiError;
+use crate::limits::Limits;
+use amparo_core::ids::AccountId;
+use axum::http::{HeaderValue, StatusCode, header};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+#[derive(Debug)]
+pub struct RateLimits {
+    accounts: DefaultKeyedRateLimiter<AccountId>,
+    addresses: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn at_least_one(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+impl RateLimits {
+    pub fn new(limits: &Limits) -> Self {
+        let per_account = Quota::per_second(at_least_one(limits.account_requests_per_second))
+            .allow_burst(at_least_one(limits.account_burst));
+        let per_address = Quota::per_minute(at_least_one(limits.anonymous_requests_per_minute));
+        Self {
+            accounts: DefaultKeyedRateLimiter::keyed(per_account),
+            addresses: DefaultKeyedRateLimiter::keyed(per_address),
+        }
+    }
+
+    pub fn check_account(&self, account: AccountId) -> Result<(), ApiError> {
+        self.accounts.check_key(&account).map_err(|_| too_many())
+    }
+
+    pub fn check_address(&self, address: IpAddr) -> Result<(), ApiError> {
+        self.addresses.check_key(&address).map_err(|_| too_many())
+    }
+
+    /// Forgets keys that are back to full capacity, so the maps do not grow without bound.
+    pub fn forget_idle(&self) {
+        self.accounts.retain_recent();
+        self.addresses.retain_recent();
+    }
+}
+
+fn too_many() -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "Too many requests: wait a moment and try again.")
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}

@@ -1,0 +1,232 @@
+//! Encounters: start one, end it, read it, and who may see it.
+
+use crate::auth::CurrentAccount;
+use crate::clock::{now_us, rfc3339};
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::validate;
+use amparo_core::ids::{AccountId, EncounterId};
+use amparo_core::roles::Role;
+use amparo_store::{Encounter, Upload};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/encounters", post(start).get(list))
+        .route("/api/v1/encounters/{id}", get(read))
+        .route("/api/v1/encounters/{id}/end", post(end))
+        .route("/api/v1/encounters/{id}/attorneys", post(assign_attorney))
+        .route("/api/v1/encounters/{id}/bundle", get(super::bundle::export))
+}
+
+/// What a person gives when they press the button. Everything is optional: the button must work
+/// with nothing filled in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartEncounter {
+    pub location: Option<LocationInput>,
+    /// Two-letter USPS code of the state they are in (`CA`, `TX`, `PR`, ...).
+    pub us_state: Option<String>,
+    /// BCP 47 language tag (`es`, `en`, `ht`, ...).
+    pub language: Option<String>,
+    #[serde(default)]
+    pub wants_attorney: bool,
+    /// Free text, at most 4,000 characters.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EncounterView {
+    pub id: String,
+    pub owner: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub location: Option<LocationInput>,
+    pub us_state: Option<String>,
+    pub language: Option<String>,
+    pub wants_attorney: bool,
+    pub note: Option<String>,
+    pub recordings: Vec<RecordingView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordingView {
+    pub id: String,
+    pub upload_url: String,
+    pub media_type: Option<String>,
+    pub bytes_received: u64,
+    pub length: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignAttorney {
+    pub attorney_id: String,
+}
+
+/// Starts an encounter owned by the caller.
+#[utoipa::path(post, path = "/api/v1/encounters", tag = "encounters", security(("bearer" = [])), request_body = StartEncounter,
+    responses((status = 201, body = EncounterView), (status = 400), (status = 401)))]
+pub async fn start(State(state): State<AppState>, account: CurrentAccount, ApiJson(input): ApiJson<StartEncounter>) -> Result<Response, ApiError> {
+    if let Some(location) = input.location {
+        validate::location(location.latitude, location.longitude, location.accuracy_m)?;
+    }
+    let encounter = Encounter {
+        id: EncounterId::new(),
+        owner: account.0.id,
+        started_at_us: now_us(),
+        ended_at_us: None,
+        latitude: input.location.map(|l| l.latitude),
+        longitude: input.location.map(|l| l.longitude),
+        accuracy_m: input.location.and_then(|l| l.accuracy_m),
+        us_state: input.us_state.map(|s| validate::us_state(&s)).transpose()?,
+        language: input.language.map(|l| validate::language(&l)).transpose()?,
+        wants_attorney: input.wants_attorney,
+        note: input.note.map(|n| validate::note(&n)).transpose()?,
+    };
+    state.store.create_encounter(&encounter).await?;
+    Ok((StatusCode::CREATED, Json(view(&encounter, &[]))).into_response())
+}
+
+/// The caller's encounters, newest first.
+#[utoipa::path(get, path = "/api/v1/encounters", tag = "encounters", security(("bearer" = [])), responses((status = 200, body = [EncounterView])))]
+pub async fn list(State(state): State<AppState>, account: CurrentAccount) -> Result<Json<Vec<EncounterView>>, ApiError> {
+    let mut views = Vec::new();
+    for encounter in state.store.encounters_of(account.0.id).await? {
+        let uploads = state.store.uploads_of(encounter.id).await?;
+        views.push(view(&encounter, &uploads));
+    }
+    Ok(Json(views))
+}
+
+/// One encounter, for its owner, an attorney assigned to it, or an admin.
+#[utoipa::path(get, path = "/api/v1/encounters/{id}", tag = "encounters", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = EncounterView), (status = 403), (status = 404)))]
+pub async fn read(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Json<EncounterView>, ApiError> {
+    let (encounter, _) = readable_encounter(&state, &account, &id).await?;
+    let uploads = state.store.uploads_of(encounter.id).await?;
+    Ok(Json(view(&encounter, &uploads)))
+}
+
+/// Ends the caller's encounter. Chunks still queued on the phone may upload afterwards.
+#[utoipa::path(post, path = "/api/v1/encounters/{id}/end", tag = "encounters", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = EncounterView), (status = 403), (status = 404), (status = 409)))]
+pub async fn end(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Json<EncounterView>, ApiError> {
+    let encounter = owned_encounter(&state, &account, parse_id(&id)?).await?;
+    if encounter.ended_at_us.is_some() {
+        return Err(ApiError::conflict("This encounter has already ended."));
+    }
+    let ended = state.store.end_encounter(encounter.id, now_us()).await?;
+    let uploads = state.store.uploads_of(ended.id).await?;
+    Ok(Json(view(&ended, &uploads)))
+}
+
+/// Assigns an attorney to an encounter (admins; automatic dispatch assigns them too).
+#[utoipa::path(post, path = "/api/v1/encounters/{id}/attorneys", tag = "encounters", security(("bearer" = [])), request_body = AssignAttorney,
+    params(("id" = String, Path)), responses((status = 204), (status = 400), (status = 403), (status = 404)))]
+pub async fn assign_attorney(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AssignAttorney>,
+) -> Result<StatusCode, ApiError> {
+    account.require(Role::Admin)?;
+    let encounter = state.store.encounter(parse_id(&id)?).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
+    let attorney_id: AccountId =
+        input.attorney_id.parse().map_err(|_| ApiError::invalid_field("attorney_id", "attorney_id is not an account id."))?;
+    let attorney = state.store.account(attorney_id).await?.ok_or_else(|| ApiError::invalid_field("attorney_id", "No such account."))?;
+    if !attorney.has_role(Role::Attorney) {
+        return Err(ApiError::invalid_field("attorney_id", "That account does not have the attorney role."));
+    }
+    state.store.assign_attorney(encounter.id, attorney.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How the caller may see an encounter's evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Owner,
+    Attorney,
+    Admin,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Owner => "owner",
+            Access::Attorney => "attorney",
+            Access::Admin => "admin",
+        }
+    }
+}
+
+/// The encounter if the caller owns it.
+pub async fn owned_encounter(state: &AppState, account: &CurrentAccount, id: EncounterId) -> Result<Encounter, ApiError> {
+    let encounter = state.store.encounter(id).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
+    if encounter.owner != account.0.id {
+        return Err(ApiError::forbidden("This encounter belongs to another account."));
+    }
+    Ok(encounter)
+}
+
+/// The encounter if the caller owns it, is an attorney assigned to it, or is an admin.
+pub async fn readable_encounter(state: &AppState, account: &CurrentAccount, id: &str) -> Result<(Encounter, Access), ApiError> {
+    let encounter = state.store.encounter(parse_id(id)?).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
+    if encounter.owner == account.0.id {
+        return Ok((encounter, Access::Owner));
+    }
+    if account.0.has_role(Role::Attorney) && state.store.encounter_attorneys(encounter.id).await?.contains(&account.0.id) {
+        return Ok((encounter, Access::Attorney));
+    }
+    if account.0.has_role(Role::Admin) {
+        return Ok((encounter, Access::Admin));
+    }
+    Err(ApiError::forbidden("Only the person who recorded this encounter, an attorney assigned to it, or an admin may see it."))
+}
+
+fn parse_id(id: &str) -> Result<EncounterId, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("No such encounter."))
+}
+
+fn view(encounter: &Encounter, uploads: &[Upload]) -> EncounterView {
+    let location = match (encounter.latitude, encounter.longitude) {
+        (Some(latitude), Some(longitude)) => Some(LocationInput { latitude, longitude, accuracy_m: encounter.accuracy_m }),
+        _ => None,
+    };
+    EncounterView {
+        id: encounter.id.to_string(),
+        owner: encounter.owner.to_string(),
+        started_at: rfc3339(encounter.started_at_us),
+        ended_at: encounter.ended_at_us.map(rfc3339),
+        location,
+        us_state: encounter.us_state.clone(),
+        language: encounter.language.clone(),
+        wants_attorney: encounter.wants_attorney,
+        note: encounter.note.clone(),
+        recordings: uploads
+            .iter()
+            .map(|u| RecordingView {
+                id: u.id.to_string(),
+                upload_url: format!("/api/v1/uploads/{}", u.id),
+                media_type: u.media_type.clone(),
+                bytes_received: u.offset,
+                length: u.length,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,9 @@
+//! One file per area of the API.
+
+pub mod accounts;
+pub mod bundle;
+pub mod encounters;
+pub mod log;
+pub mod openapi;
+pub mod tus;
+pub mod uploads;

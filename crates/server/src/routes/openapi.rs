@@ -1,0 +1,34 @@
+//! The OpenAPI document, generated from the handlers' annotations and served at
+//! `/api/v1/openapi.json`.
+
+use super::{accounts, bundle, encounters, log, uploads};
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi, Debug)]
+#[openapi(
+    info(title = "Amparo API", description = "Recordings that survive, sealed in a transparency log. Errors are RFC 9457 problem+json."),
+    paths(
+        accounts::sign_up, accounts::log_in, accounts::log_out, accounts::me, accounts::grant_role, accounts::revoke_role,
+        encounters::start, encounters::list, encounters::read, encounters::end, encounters::assign_attorney,
+        bundle::export,
+        uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
+        log::checkpoint, log::key, log::tile, log::inclusion, log::consistency,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

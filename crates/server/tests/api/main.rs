@@ -1,0 +1,8 @@
+//! API tests: a real server on a loopback port over a real SQLite store (and PostgreSQL where a
+//! test says so), driven over HTTP. One test binary, one module per area.
+
+mod accounts;
+mod bundle;
+mod harness;
+mod log;
+mod uploads;
