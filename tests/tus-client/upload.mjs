@@ -9,13 +9,16 @@ const [endpoint, token, encounterId, file, chunkSize, mode] = process.argv.slice
 const receipts = [];
 let retries = 0;
 
-const upload = new Upload(fs.createReadStream(file), {
+// Known length: read as a stream, as a file on disk would be. Deferred: from memory, as a live
+// recording's queue is (tus-js-client 4.3's stream source declares a full chunk's Content-Length
+// for a short last read when the length is deferred, and the request then never completes).
+const input = mode === 'known' ? fs.createReadStream(file) : fs.readFileSync(file);
+const upload = new Upload(input, {
   endpoint,
   chunkSize: Number(chunkSize),
   uploadSize: mode === 'known' ? fs.statSync(file).size : undefined,
   uploadLengthDeferred: mode === 'deferred',
-  // Reading a stream cannot rewind past the current chunk; the client keeps the chunk in memory
-  // and resends it after a cut, which is what a phone's queue does too.
+  // After a cut the client asks the server for its offset (HEAD) and resends from there.
   retryDelays: [0, 100, 250, 500, 1000, 2000],
   headers: { Authorization: `Bearer ${token}` },
   metadata: { encounter_id: encounterId, filetype: 'video/webm' },

@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "amparo", version, about = "Recordings that survive, sealed in a transparency log.")]
+#[command(
+    name = "amparo",
+    version,
+    about = "Recordings that survive, sealed in a transparency log."
+)]
 pub struct Cli {
     /// Config file (default: ./amparo.toml if it exists). `amparo config` prints a documented one.
     #[arg(long, global = true, env = "AMPARO_CONFIG")]

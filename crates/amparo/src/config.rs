@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 /// `Settings::default()`.
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
+/// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
+const SECTIONS: [&str; 5] = ["listen", "data_dir", "database_url", "log", "limits"];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -48,7 +51,13 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
         None if Path::new("amparo.toml").exists() => figment = figment.merge(Toml::file("amparo.toml")),
         None => {}
     }
-    figment = figment.merge(Env::prefixed("AMPARO_").split("__").ignore(&["config"]));
+    // Only variables that name a setting: others share the prefix (AMPARO_CONFIG is the flag's,
+    // AMPARO_TEST_* belong to the test suite) and must not be mistaken for unknown settings.
+    let settings_env = Env::prefixed("AMPARO_").filter(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        SECTIONS.iter().any(|section| key == *section || key.starts_with(&format!("{section}__")))
+    });
+    figment = figment.merge(settings_env.split("__"));
     let mut settings: Settings = figment.extract().context("invalid configuration")?;
     if let Some(listen) = &flags.listen {
         settings.listen.clone_from(listen);
@@ -63,13 +72,35 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
         (1..=1000).contains(&settings.log.checkpoint_interval_ms),
         "log.checkpoint_interval_ms must be 1 to 1000: receipts promise a checkpoint within a second"
     );
-    anyhow::ensure!(settings.limits.max_chunk_bytes > 0, "limits.max_chunk_bytes must be above 0");
+    anyhow::ensure!(
+        settings.limits.max_chunk_bytes > 0,
+        "limits.max_chunk_bytes must be above 0"
+    );
     Ok(settings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_variables_set_settings_and_others_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("AMPARO_LISTEN", "127.0.0.1:9999");
+            jail.set_env("AMPARO_LIMITS__MAX_CHUNK_BYTES", "1234");
+            jail.set_env("AMPARO_LOG__ORIGIN", "example.org/log");
+            jail.set_env("AMPARO_TEST_POSTGRES_URL", "postgres://elsewhere");
+            let flags = ServeFlags { data_dir: Some(PathBuf::from("/tmp/x")), ..ServeFlags::default() };
+            let settings = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen, "127.0.0.1:9999");
+            assert_eq!(settings.limits.max_chunk_bytes, 1234);
+            assert_eq!(settings.log.origin, "example.org/log");
+            assert_eq!(settings.data_dir, PathBuf::from("/tmp/x"));
+            jail.set_env("AMPARO_LIMITS__NO_SUCH_LIMIT", "1");
+            assert!(load(None, &flags).is_err(), "a misspelt setting is an error, not ignored");
+            Ok(())
+        });
+    }
 
     #[test]
     fn the_printed_default_config_is_the_default() {

@@ -25,7 +25,9 @@ pub fn load_or_create(data_dir: &Path, origin: &str) -> anyhow::Result<LogKey> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
     writeln!(file, "{}", key.to_private_string())?;
     file.sync_all()?;
     tracing::info!(verifier_key = %key.verifier_key(), "created a new log key");

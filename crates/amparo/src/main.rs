@@ -27,7 +27,11 @@ fn main() -> ExitCode {
         cli::Command::Verify { bundle } => {
             let report = amparo_verify::verify_bundle(&bundle);
             println!("{report}");
-            if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if report.is_valid() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         command => match tokio_main(cli.config, command) {
             Ok(()) => ExitCode::SUCCESS,

@@ -17,14 +17,27 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let url = settings.database_url.trim();
     if url.is_empty() {
         let path = settings.data_dir.join("amparo.db");
-        return Ok(Arc::new(amparo_store_sqlite::SqliteStore::open(&path).await.context("opening SQLite")?));
+        return Ok(Arc::new(
+            amparo_store_sqlite::SqliteStore::open(&path)
+                .await
+                .context("opening SQLite")?,
+        ));
     }
     match url.split_once("://").map(|(scheme, _)| scheme) {
-        Some("sqlite") => Ok(Arc::new(amparo_store_sqlite::SqliteStore::connect(url).await.context("opening SQLite")?)),
-        Some("postgres" | "postgresql") => {
-            Ok(Arc::new(amparo_store_postgres::PostgresStore::connect(url).await.context("connecting to PostgreSQL")?))
-        }
-        _ => anyhow::bail!("database_url must start with sqlite:// or postgres:// (got {:?})", redact(url)),
+        Some("sqlite") => Ok(Arc::new(
+            amparo_store_sqlite::SqliteStore::connect(url)
+                .await
+                .context("opening SQLite")?,
+        )),
+        Some("postgres" | "postgresql") => Ok(Arc::new(
+            amparo_store_postgres::PostgresStore::connect(url)
+                .await
+                .context("connecting to PostgreSQL")?,
+        )),
+        _ => anyhow::bail!(
+            "database_url must start with sqlite:// or postgres:// (got {:?})",
+            redact(url)
+        ),
     }
 }
 
@@ -49,10 +62,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let key = Arc::new(keyfile::load_or_create(&settings.data_dir, &settings.log.origin)?);
     let stop_log = CancellationToken::new();
     let interval = Duration::from_millis(settings.log.checkpoint_interval_ms);
-    let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone()).await.context("starting the log")?;
+    let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
+        .await
+        .context("starting the log")?;
     let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir);
 
-    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("listening on {}", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
     let address = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("amparo listening on http://{address}");

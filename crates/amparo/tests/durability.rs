@@ -44,18 +44,36 @@ async fn create_upload(amparo: &Amparo, token: &str, encounter: &str) -> String 
 }
 
 async fn head_offset(amparo: &Amparo, uploader: &Uploader) -> u64 {
-    let response = amparo.request(Method::HEAD, &uploader.upload, &uploader.token).header("Tus-Resumable", "1.0.0").send().await.expect("head");
+    let response = amparo
+        .request(Method::HEAD, &uploader.upload, &uploader.token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("head");
     assert_eq!(response.status(), StatusCode::OK);
-    response.headers()["upload-offset"].to_str().expect("ascii").parse().expect("offset")
+    response.headers()["upload-offset"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("offset")
 }
 
 /// Sends chunks until the server stops answering; records only what was acknowledged.
-async fn upload_until_killed(base: String, uploader: usize, token: String, upload: String, mut offset: u64, acked: Arc<Mutex<Acknowledged>>) {
+async fn upload_until_killed(
+    base: String,
+    uploader: usize,
+    token: String,
+    upload: String,
+    mut offset: u64,
+    acked: Arc<Mutex<Acknowledged>>,
+) {
     let client = reqwest::Client::new();
     let mut round = 0u64;
     loop {
         let length = 1_000 + ((uploader as u64 * 7_919 + round * 104_729) % 7_000) as usize;
-        let chunk: Vec<u8> = (0..length).map(|i| (i as u64 ^ round ^ uploader as u64) as u8).collect();
+        let chunk: Vec<u8> = (0..length)
+            .map(|i| (i as u64 ^ round ^ uploader as u64) as u8)
+            .collect();
         acked.lock().expect("lock").in_flight.insert(uploader, chunk.clone());
         let sent = client
             .patch(format!("{base}{upload}"))
@@ -70,7 +88,8 @@ async fn upload_until_killed(base: String, uploader: usize, token: String, uploa
         if response.status() != StatusCode::NO_CONTENT {
             return;
         }
-        let receipt = Receipt::from_header(response.headers()["amparo-receipt"].to_str().expect("ascii")).expect("receipt");
+        let receipt =
+            Receipt::from_header(response.headers()["amparo-receipt"].to_str().expect("ascii")).expect("receipt");
         let mut acked = acked.lock().expect("lock");
         acked.in_flight.remove(&uploader);
         acked.bytes.entry(uploader).or_default().extend_from_slice(&chunk);
@@ -90,7 +109,11 @@ async fn kill_dash_nine_loses_no_acknowledged_byte() {
         let token = amparo.member().await;
         let encounter = amparo.encounter(&token).await;
         let upload = create_upload(&amparo, &token, &encounter).await;
-        uploaders.push(Uploader { token, encounter, upload });
+        uploaders.push(Uploader {
+            token,
+            encounter,
+            upload,
+        });
     }
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let mut checkpoints = Vec::new();
@@ -108,7 +131,10 @@ async fn kill_dash_nine_loses_no_acknowledged_byte() {
             if offset == known + pending.len() as u64 && !pending.is_empty() {
                 state.bytes.entry(i).or_default().extend_from_slice(&pending);
             } else {
-                assert_eq!(offset, known, "upload {i} resumes exactly after its acknowledged bytes (round {round})");
+                assert_eq!(
+                    offset, known,
+                    "upload {i} resumes exactly after its acknowledged bytes (round {round})"
+                );
             }
             drop(state);
             tasks.push(tokio::spawn(upload_until_killed(
@@ -135,11 +161,25 @@ async fn kill_dash_nine_loses_no_acknowledged_byte() {
         amparo = Amparo::spawn(data.path());
     }
 
-    let acked = acked.lock().expect("lock");
-    assert!(acked.receipts.len() > 50, "the test acknowledged enough chunks to mean something: {}", acked.receipts.len());
+    // Every uploader has stopped: take what they recorded out of the lock.
+    let acked = std::mem::take(&mut *acked.lock().expect("lock"));
+    eprintln!(
+        "{} chunks acknowledged across 3 kills; {} checkpoints seen",
+        acked.receipts.len(),
+        checkpoints.len()
+    );
+    assert!(
+        acked.receipts.len() > 50,
+        "the test acknowledged enough chunks to mean something: {}",
+        acked.receipts.len()
+    );
     // After a restart the server seals whatever it held at once.
     let latest = loop {
-        if let Some(checkpoint) = amparo.checkpoint(&key).await.filter(|c| acked.receipts.iter().all(|r| r.index < c.size)) {
+        if let Some(checkpoint) = amparo
+            .checkpoint(&key)
+            .await
+            .filter(|c| acked.receipts.iter().all(|r| r.index < c.size))
+        {
             break checkpoint;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -148,41 +188,65 @@ async fn kill_dash_nine_loses_no_acknowledged_byte() {
     for earlier in checkpoints.iter().filter(|c| c.size < latest.size) {
         let proof: serde_json::Value = amparo
             .client
-            .get(amparo.url(&format!("/log/proof/consistency?old={}&size={}", earlier.size, latest.size)))
+            .get(amparo.url(&format!(
+                "/log/proof/consistency?old={}&size={}",
+                earlier.size, latest.size
+            )))
             .send()
             .await
             .expect("consistency")
             .json()
             .await
             .expect("json");
-        tlog_tiles::check_tree(&common::proof_hashes(&proof), latest.size, latest.root, earlier.size, earlier.root)
-            .expect("the log never forked across a kill");
+        tlog_tiles::check_tree(
+            &common::proof_hashes(&proof),
+            latest.size,
+            latest.root,
+            earlier.size,
+            earlier.root,
+        )
+        .expect("the log never forked across a kill");
     }
     // Every receipt ever given names a leaf in the tree.
     for receipt in acked.receipts.iter().step_by(7) {
         let proof: serde_json::Value = amparo
             .client
-            .get(amparo.url(&format!("/log/proof/inclusion?index={}&size={}", receipt.index, latest.size)))
+            .get(amparo.url(&format!(
+                "/log/proof/inclusion?index={}&size={}",
+                receipt.index, latest.size
+            )))
             .send()
             .await
             .expect("inclusion")
             .json()
             .await
             .expect("json");
-        tlog_tiles::check_record(&common::proof_hashes(&proof), latest.size, latest.root, receipt.index, receipt.leaf_hash)
-            .expect("a receipted chunk is in the log");
+        tlog_tiles::check_record(
+            &common::proof_hashes(&proof),
+            latest.size,
+            latest.root,
+            receipt.index,
+            receipt.leaf_hash,
+        )
+        .expect("a receipted chunk is in the log");
     }
     // Every acknowledged byte is there, in order, and the bundle verifies.
     let out = tempfile::tempdir().expect("bundle dir");
     for (i, uploader) in uploaders.iter().enumerate() {
         let path = out.path().join(format!("bundle-{i}.zip"));
-        let (valid, report) = amparo.export_and_verify(&uploader.token, &uploader.encounter, &path).await;
+        let (valid, report) = amparo
+            .export_and_verify(&uploader.token, &uploader.encounter, &path)
+            .await;
         assert!(valid, "{report}");
         let media = common::bundle_media(&path);
         let expected = acked.bytes.get(&i).cloned().unwrap_or_default();
         let pending = acked.in_flight.get(&i).cloned().unwrap_or_default();
         let exact = media == expected;
-        let with_last_unanswered = media.len() == expected.len() + pending.len() && media[..expected.len()] == expected[..];
-        assert!(exact || with_last_unanswered, "upload {i} kept every acknowledged byte and nothing else");
+        let with_last_unanswered =
+            media.len() == expected.len() + pending.len() && media[..expected.len()] == expected[..];
+        assert!(
+            exact || with_last_unanswered,
+            "upload {i} kept every acknowledged byte and nothing else"
+        );
     }
 }

@@ -22,9 +22,11 @@ fn ensure_node_modules() {
     if dir.join("node_modules/tus-js-client").exists() {
         return;
     }
-    let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).status().expect(
-        "npm is needed for this test (Debian: apt-get install nodejs npm); .ci/run installs it",
-    );
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .expect("npm is needed for this test (Debian: apt-get install nodejs npm); .ci/run installs it");
     assert!(status.success(), "npm ci failed in {}", dir.display());
 }
 
@@ -90,23 +92,44 @@ async fn upload_with_tus_js(amparo: &Amparo, mode: &str, size: usize) {
         .output()
         .await
         .expect("node runs");
-    assert!(output.status.success(), "tus-js-client failed: {}", String::from_utf8_lossy(&output.stderr));
-    assert!(was_cut.load(Ordering::SeqCst), "the proxy cut the connection mid-upload");
+    assert!(
+        output.status.success(),
+        "tus-js-client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        was_cut.load(Ordering::SeqCst),
+        "the proxy cut the connection mid-upload"
+    );
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("client printed JSON");
-    assert!(result["retries"].as_u64().unwrap_or(0) >= 1, "the client had to resume: {result}");
+    assert!(
+        result["retries"].as_u64().unwrap_or(0) >= 1,
+        "the client had to resume: {result}"
+    );
 
     // Every receipt the client saw is signed by the log's key.
     let key = amparo.verifier_key().await;
     let receipts = result["receipts"].as_array().expect("receipts");
-    assert!(receipts.len() >= size / 65536, "a receipt per chunk: {}", receipts.len());
+    assert!(
+        receipts.len() >= size / 65536,
+        "a receipt per chunk: {}",
+        receipts.len()
+    );
     for receipt in receipts {
-        Receipt::from_header(receipt.as_str().expect("text")).expect("parses").verify(&key).expect("signed by the log");
+        Receipt::from_header(receipt.as_str().expect("text"))
+            .expect("parses")
+            .verify(&key)
+            .expect("signed by the log");
     }
     // What the server holds is exactly the file, and the bundle verifies.
     let bundle = dir.path().join("bundle.zip");
     let (valid, report) = amparo.export_and_verify(&token, &encounter, &bundle).await;
     assert!(valid, "{report}");
-    assert_eq!(common::bundle_media(&bundle), media, "no gap, no duplicate, byte for byte");
+    assert_eq!(
+        common::bundle_media(&bundle),
+        media,
+        "no gap, no duplicate, byte for byte"
+    );
 }
 
 #[tokio::test]

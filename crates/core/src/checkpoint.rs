@@ -39,7 +39,9 @@ pub enum CheckpointError {
 pub fn sign(key: &LogKey, size: u64, root: Hash) -> SignedCheckpoint {
     #[allow(clippy::expect_used)]
     // Invariant: a LogKey's name is a valid key name, so it is a valid origin; the extension is empty.
-    let body = tlog_tiles::Checkpoint::new(key.name(), size, root, "").expect("valid origin").to_bytes();
+    let body = tlog_tiles::Checkpoint::new(key.name(), size, root, "")
+        .expect("valid origin")
+        .to_bytes();
     #[allow(clippy::expect_used)]
     // Invariant: a checkpoint body is UTF-8 text ending in a newline, which is all a note needs.
     let mut note = Note::new(&body, &[]).expect("checkpoint bodies are valid note text");
@@ -61,12 +63,21 @@ pub fn sign(key: &LogKey, size: u64, root: Hash) -> SignedCheckpoint {
 pub fn verify(key: &PublicKey, text: &str) -> Result<SignedCheckpoint, CheckpointError> {
     let note = Note::from_bytes(text.as_bytes()).map_err(|e| CheckpointError::Note(e.to_string()))?;
     let verifiers = VerifierList::new(vec![Box::new(key.note_verifier())]);
-    note.verify(&verifiers).map_err(|e| CheckpointError::Signature(e.to_string()))?;
+    note.verify(&verifiers)
+        .map_err(|e| CheckpointError::Signature(e.to_string()))?;
     let body = tlog_tiles::Checkpoint::from_bytes(note.text()).map_err(|_| CheckpointError::Body)?;
     if body.origin() != key.name() {
-        return Err(CheckpointError::Origin { expected: key.name().to_owned(), found: body.origin().to_owned() });
+        return Err(CheckpointError::Origin {
+            expected: key.name().to_owned(),
+            found: body.origin().to_owned(),
+        });
     }
-    Ok(SignedCheckpoint { origin: body.origin().to_owned(), size: body.size(), root: *body.hash(), note: text.to_owned() })
+    Ok(SignedCheckpoint {
+        origin: body.origin().to_owned(),
+        size: body.size(),
+        root: *body.hash(),
+        note: text.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -92,9 +103,15 @@ mod tests {
         let key = LogKey::generate("example.org/amparo").expect("valid");
         let signed = sign(&key, 42, record_hash(b"x"));
         let edited = signed.note.replacen("\n42\n", "\n43\n", 1);
-        assert!(matches!(verify(&key.public(), &edited), Err(CheckpointError::Signature(_))));
+        assert!(matches!(
+            verify(&key.public(), &edited),
+            Err(CheckpointError::Signature(_))
+        ));
         let other = LogKey::generate("example.org/amparo").expect("valid");
         assert!(verify(&other.public(), &signed.note).is_err());
-        assert!(matches!(verify(&key.public(), "garbage"), Err(CheckpointError::Note(_))));
+        assert!(matches!(
+            verify(&key.public(), "garbage"),
+            Err(CheckpointError::Note(_))
+        ));
     }
 }

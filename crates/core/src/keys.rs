@@ -32,7 +32,9 @@ pub struct LogKey {
 
 impl fmt::Debug for LogKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogKey").field("verifier_key", &self.verifier_key()).finish_non_exhaustive()
+        f.debug_struct("LogKey")
+            .field("verifier_key", &self.verifier_key())
+            .finish_non_exhaustive()
     }
 }
 
@@ -43,16 +45,27 @@ impl LogKey {
             return Err(KeyError::Name(origin.to_owned()));
         }
         let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-        Ok(Self { name: origin.to_owned(), signing })
+        Ok(Self {
+            name: origin.to_owned(),
+            signing,
+        })
     }
 
     /// Parses the private key format written by [`LogKey::to_private_string`].
     pub fn from_private_string(text: &str) -> Result<Self, KeyError> {
-        let rest = text.trim().strip_prefix("PRIVATE+KEY+").ok_or(KeyError::Format("no PRIVATE+KEY+ prefix"))?;
+        let rest = text
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(KeyError::Format("no PRIVATE+KEY+ prefix"))?;
         let (name, id, key) = split_key(rest)?;
-        let seed: [u8; 32] = key.try_into().map_err(|_| KeyError::Format("the seed is not 32 bytes"))?;
+        let seed: [u8; 32] = key
+            .try_into()
+            .map_err(|_| KeyError::Format("the seed is not 32 bytes"))?;
         let signing = SigningKey::from_bytes(&seed);
-        let log_key = Self { name: name.to_owned(), signing };
+        let log_key = Self {
+            name: name.to_owned(),
+            signing,
+        };
         if key_id(name, &log_key.signing.verifying_key()) != id {
             return Err(KeyError::Id);
         }
@@ -83,7 +96,10 @@ impl LogKey {
 
     /// The public key.
     pub fn public(&self) -> PublicKey {
-        PublicKey { name: self.name.clone(), verifying: self.signing.verifying_key() }
+        PublicKey {
+            name: self.name.clone(),
+            verifying: self.signing.verifying_key(),
+        }
     }
 
     /// A `signed_note` signer over the same key, to sign checkpoints.
@@ -110,12 +126,17 @@ impl PublicKey {
     /// Parses `<name>+<key id>+<base64(0x01 || public key)>`.
     pub fn from_verifier_key(text: &str) -> Result<Self, KeyError> {
         let (name, id, key) = split_key(text.trim())?;
-        let bytes: [u8; 32] = key.try_into().map_err(|_| KeyError::Format("the public key is not 32 bytes"))?;
+        let bytes: [u8; 32] = key
+            .try_into()
+            .map_err(|_| KeyError::Format("the public key is not 32 bytes"))?;
         let verifying = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::Format("not an Ed25519 point"))?;
         if key_id(name, &verifying) != id {
             return Err(KeyError::Id);
         }
-        Ok(Self { name: name.to_owned(), verifying })
+        Ok(Self {
+            name: name.to_owned(),
+            verifying,
+        })
     }
 
     /// The log's origin.

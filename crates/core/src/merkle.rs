@@ -49,7 +49,10 @@ impl Default for Frontier {
 impl Frontier {
     /// The frontier of the empty tree.
     pub fn empty() -> Self {
-        Self { size: 0, levels: Vec::new() }
+        Self {
+            size: 0,
+            levels: Vec::new(),
+        }
     }
 
     /// The addresses of the stored hashes that make up the frontier of a tree of `size` leaves,
@@ -57,7 +60,10 @@ impl Frontier {
     pub fn addresses(size: u64) -> Vec<NodeAddr> {
         (0..64u8)
             .filter(|level| size >> level & 1 == 1)
-            .map(|level| NodeAddr { level, index: (size >> level) - 1 })
+            .map(|level| NodeAddr {
+                level,
+                index: (size >> level) - 1,
+            })
             .collect()
     }
 
@@ -65,7 +71,11 @@ impl Frontier {
     pub fn from_hashes(size: u64, hashes: &[Hash]) -> Result<Self, FrontierMismatch> {
         let addresses = Self::addresses(size);
         if addresses.len() != hashes.len() {
-            return Err(FrontierMismatch { size, expected: addresses.len(), given: hashes.len() });
+            return Err(FrontierMismatch {
+                size,
+                expected: addresses.len(),
+                given: hashes.len(),
+            });
         }
         let mut levels = vec![None; 64 - size.leading_zeros() as usize];
         for (addr, hash) in addresses.iter().zip(hashes) {
@@ -83,14 +93,20 @@ impl Frontier {
     /// lowest level first: the leaf itself, then every subtree it completes.
     pub fn append(&mut self, leaf_hash: Hash) -> Vec<StoredHash> {
         let index = self.size;
-        let mut created = vec![StoredHash { addr: NodeAddr { level: 0, index }, hash: leaf_hash }];
+        let mut created = vec![StoredHash {
+            addr: NodeAddr { level: 0, index },
+            hash: leaf_hash,
+        }];
         let mut carry = leaf_hash;
         let mut level = 0usize;
         while let Some(left) = self.levels.get_mut(level).and_then(Option::take) {
             carry = node_hash(left, carry);
             level += 1;
             created.push(StoredHash {
-                addr: NodeAddr { level: level as u8, index: index >> level },
+                addr: NodeAddr {
+                    level: level as u8,
+                    index: index >> level,
+                },
                 hash: carry,
             });
         }
@@ -108,7 +124,9 @@ impl Frontier {
         self.levels
             .iter()
             .flatten()
-            .fold(None, |right, left| Some(right.map_or(*left, |right| node_hash(*left, right))))
+            .fold(None, |right, left| {
+                Some(right.map_or(*left, |right| node_hash(*left, right)))
+            })
             .unwrap_or(EMPTY_HASH)
     }
 }
@@ -241,7 +259,12 @@ mod rfc6962_vectors {
         let mut frontier = Frontier::empty();
         for (leaf, root) in LEAVES.iter().zip(ROOTS) {
             frontier.append(record_hash(leaf));
-            assert_eq!(hex::encode(frontier.root().0), root, "tree of {} leaves", frontier.size());
+            assert_eq!(
+                hex::encode(frontier.root().0),
+                root,
+                "tree of {} leaves",
+                frontier.size()
+            );
         }
     }
 }

@@ -43,20 +43,34 @@ pub enum ReceiptError {
 }
 
 fn signed_text(origin: &str, index: u64, leaf_hash: &Hash, received_at_us: i64) -> String {
-    format!("amparo-receipt/v1\n{origin}\n{index}\n{}\n{received_at_us}\n", B64.encode(leaf_hash.0))
+    format!(
+        "amparo-receipt/v1\n{origin}\n{index}\n{}\n{received_at_us}\n",
+        B64.encode(leaf_hash.0)
+    )
 }
 
 impl Receipt {
     /// Signs a receipt for the entry at `index`.
     pub fn sign(key: &LogKey, index: u64, leaf_hash: Hash, received_at_us: i64) -> Self {
-        let signature = key.sign(signed_text(key.name(), index, &leaf_hash, received_at_us).as_bytes()).to_vec();
-        Self { index, leaf_hash, received_at_us, signature }
+        let signature = key
+            .sign(signed_text(key.name(), index, &leaf_hash, received_at_us).as_bytes())
+            .to_vec();
+        Self {
+            index,
+            leaf_hash,
+            received_at_us,
+            signature,
+        }
     }
 
     /// Checks the signature against the log's public key.
     pub fn verify(&self, key: &PublicKey) -> Result<(), ReceiptError> {
         let text = signed_text(key.name(), self.index, &self.leaf_hash, self.received_at_us);
-        if key.verify(text.as_bytes(), &self.signature) { Ok(()) } else { Err(ReceiptError::Signature) }
+        if key.verify(text.as_bytes(), &self.signature) {
+            Ok(())
+        } else {
+            Err(ReceiptError::Signature)
+        }
     }
 
     /// The `Amparo-Receipt` header value.
@@ -74,12 +88,18 @@ impl Receipt {
     pub fn from_header(value: &str) -> Result<Self, ReceiptError> {
         let (mut version, mut index, mut leaf, mut received, mut sig) = (None, None, None, None, None);
         for member in value.split(',') {
-            let (key, val) = member.trim().split_once('=').ok_or(ReceiptError::Format("a member has no '='"))?;
+            let (key, val) = member
+                .trim()
+                .split_once('=')
+                .ok_or(ReceiptError::Format("a member has no '='"))?;
             match key {
                 "v" => version = Some(val),
                 "index" => index = Some(val.parse::<u64>().map_err(|_| ReceiptError::Format("index"))?),
                 "received" => {
-                    let digits = val.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or(ReceiptError::Format("received is not a string"))?;
+                    let digits = val
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .ok_or(ReceiptError::Format("received is not a string"))?;
                     received = Some(digits.parse::<i64>().map_err(|_| ReceiptError::Format("received"))?);
                 }
                 "leaf" => leaf = Some(sf_bytes(val)?),
@@ -109,7 +129,8 @@ fn sf_bytes(value: &str) -> Result<Vec<u8>, ReceiptError> {
         .strip_prefix(':')
         .and_then(|v| v.strip_suffix(':'))
         .ok_or(ReceiptError::Format("a byte sequence is not wrapped in ':'"))?;
-    B64.decode(inner).map_err(|_| ReceiptError::Format("a byte sequence is not base64"))
+    B64.decode(inner)
+        .map_err(|_| ReceiptError::Format("a byte sequence is not base64"))
 }
 
 /// Serde helpers: hashes and byte strings as standard base64 in JSON.
@@ -161,9 +182,18 @@ mod tests {
         let key = LogKey::generate("example.org/amparo").expect("valid");
         let receipt = Receipt::sign(&key, 7, record_hash(b"leaf"), 5);
         for changed in [
-            Receipt { index: 8, ..receipt.clone() },
-            Receipt { received_at_us: 6, ..receipt.clone() },
-            Receipt { leaf_hash: record_hash(b"other"), ..receipt.clone() },
+            Receipt {
+                index: 8,
+                ..receipt.clone()
+            },
+            Receipt {
+                received_at_us: 6,
+                ..receipt.clone()
+            },
+            Receipt {
+                leaf_hash: record_hash(b"other"),
+                ..receipt.clone()
+            },
         ] {
             assert_eq!(changed.verify(&key.public()), Err(ReceiptError::Signature));
         }
@@ -171,7 +201,13 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_refused() {
-        for bad in ["", "v=2, index=1", "v=1, index=x", "v=1, index=1, leaf=abc", "v=1, index=1, leaf=:AA==:"] {
+        for bad in [
+            "",
+            "v=2, index=1",
+            "v=1, index=x",
+            "v=1, index=1, leaf=abc",
+            "v=1, index=1, leaf=:AA==:",
+        ] {
             assert!(Receipt::from_header(bad).is_err(), "{bad}");
         }
     }

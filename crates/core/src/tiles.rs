@@ -47,7 +47,11 @@ impl TileRef {
             TileRef::Hashes { level, index, width } => (level.to_string(), index, width),
             TileRef::Entries { index, width } => ("entries".to_owned(), index, width),
         };
-        let partial = if width == TILE_WIDTH { String::new() } else { format!(".p/{width}") };
+        let partial = if width == TILE_WIDTH {
+            String::new()
+        } else {
+            format!(".p/{width}")
+        };
         format!("{head}/{}{partial}", encode_index(index))
     }
 }
@@ -62,7 +66,11 @@ fn parse_index(text: &str) -> Option<u64> {
     let mut index: u64 = 0;
     let parts: Vec<&str> = text.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
-        let digits = if i + 1 < parts.len() { part.strip_prefix('x')? } else { part };
+        let digits = if i + 1 < parts.len() {
+            part.strip_prefix('x')?
+        } else {
+            part
+        };
         if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -86,16 +94,45 @@ mod tests {
 
     #[test]
     fn parses_the_spec_examples() {
-        assert_eq!(TileRef::parse("0/x001/x234/067"), Some(TileRef::Hashes { level: 0, index: 1_234_067, width: 256 }));
-        assert_eq!(TileRef::parse("entries/067.p/8"), Some(TileRef::Entries { index: 67, width: 8 }));
-        assert_eq!(TileRef::parse("1/000"), Some(TileRef::Hashes { level: 1, index: 0, width: 256 }));
+        assert_eq!(
+            TileRef::parse("0/x001/x234/067"),
+            Some(TileRef::Hashes {
+                level: 0,
+                index: 1_234_067,
+                width: 256
+            })
+        );
+        assert_eq!(
+            TileRef::parse("entries/067.p/8"),
+            Some(TileRef::Entries { index: 67, width: 8 })
+        );
+        assert_eq!(
+            TileRef::parse("1/000"),
+            Some(TileRef::Hashes {
+                level: 1,
+                index: 0,
+                width: 256
+            })
+        );
     }
 
     #[test]
     fn refuses_non_canonical_and_malformed_paths() {
         for bad in [
-            "0/67", "0/x000/067", "0/001/234", "00/000", "8/000", "0/000.p/256", "0/000.p/0",
-            "0/000.p/08", "entries/x1/000", "0/", "", "entries", "-1/000", "0/abc",
+            "0/67",
+            "0/x000/067",
+            "0/001/234",
+            "00/000",
+            "8/000",
+            "0/000.p/256",
+            "0/000.p/0",
+            "0/000.p/08",
+            "entries/x1/000",
+            "0/",
+            "",
+            "entries",
+            "-1/000",
+            "0/abc",
             "0/x999/x999/x999/x999/x999/x999/x999/999",
         ] {
             assert_eq!(TileRef::parse(bad), None, "{bad}");

@@ -10,8 +10,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use amparo_core::roles::Role;
 use amparo_store::Account;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -45,7 +45,9 @@ impl CurrentAccount {
         if self.0.has_role(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("This needs the {role} role, which your account does not have.")))
+            Err(ApiError::forbidden(format!(
+                "This needs the {role} role, which your account does not have."
+            )))
         }
     }
 }
@@ -81,7 +83,9 @@ pub fn token_hash(token: &str) -> [u8; 32] {
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
     .map_err(ApiError::internal)?

@@ -4,7 +4,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn now_us() -> i64 {
     // A clock before 1970 or past the year 294,247 is a broken machine; 0 keeps us running.
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// RFC 3339 text for a stored time, for people and JSON.

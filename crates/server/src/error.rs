@@ -31,7 +31,13 @@ struct Problem<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, title, detail: detail.into(), field: None, headers: Vec::new() }
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            field: None,
+            headers: Vec::new(),
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -40,7 +46,10 @@ impl ApiError {
 
     /// A request body field that is missing or invalid.
     pub fn invalid_field(field: &str, detail: impl Into<String>) -> Self {
-        Self { field: Some(field.to_owned()), ..Self::new(StatusCode::BAD_REQUEST, "Invalid field", detail) }
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new(StatusCode::BAD_REQUEST, "Invalid field", detail)
+        }
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -115,7 +124,10 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         for (name, value) in self.headers {
             headers.insert(name, value);
         }

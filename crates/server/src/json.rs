@@ -21,7 +21,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -72,11 +76,17 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let missing = parse::<Form>(br#"{"age": 3}"#).expect_err("missing username");
-        assert!(format!("{missing:?}").contains("field: Some(\"username\")"), "{missing:?}");
+        assert!(
+            format!("{missing:?}").contains("field: Some(\"username\")"),
+            "{missing:?}"
+        );
         let wrong = parse::<Form>(br#"{"username": "a", "age": "x"}"#).expect_err("age is a string");
         assert!(format!("{wrong:?}").contains("field: Some(\"age\")"), "{wrong:?}");
         let unknown = parse::<Form>(br#"{"username": "a", "colour": 1}"#).expect_err("unknown field");
-        assert!(format!("{unknown:?}").contains("field: Some(\"colour\")"), "{unknown:?}");
+        assert!(
+            format!("{unknown:?}").contains("field: Some(\"colour\")"),
+            "{unknown:?}"
+        );
         let syntax = parse::<Form>(b"{").expect_err("not JSON");
         assert_eq!(syntax.status(), StatusCode::BAD_REQUEST);
     }

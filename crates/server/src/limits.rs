@@ -50,6 +50,9 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { origin: "amparo.localhost/log".to_owned(), checkpoint_interval_ms: 250 }
+        Self {
+            origin: "amparo.localhost/log".to_owned(),
+            checkpoint_interval_ms: 250,
+        }
     }
 }

@@ -46,6 +46,10 @@ impl RateLimits {
 }
 
 fn too_many() -> ApiError {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "Too many requests: wait a moment and try again.")
-        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests",
+        "Too many requests: wait a moment and try again.",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
 }

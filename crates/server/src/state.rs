@@ -46,7 +46,15 @@ impl AppState {
         scratch_dir: PathBuf,
     ) -> Self {
         let rate_limits = RateLimits::new(&limits);
-        Self(Arc::new(Inner { store, blobs, log, limits, rate_limits, upload_locks: UploadLocks::default(), scratch_dir }))
+        Self(Arc::new(Inner {
+            store,
+            blobs,
+            log,
+            limits,
+            rate_limits,
+            upload_locks: UploadLocks::default(),
+            scratch_dir,
+        }))
     }
 }
 
@@ -69,7 +77,11 @@ impl UploadLocks {
             let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(id).or_default().clone()
         };
-        UploadGuard { locks: self, id, _guard: lock.lock_owned().await }
+        UploadGuard {
+            locks: self,
+            id,
+            _guard: lock.lock_owned().await,
+        }
     }
 }
 

@@ -13,7 +13,10 @@ pub fn us_state(text: &str) -> Result<String, ApiError> {
     if US_STATES.contains(&code.as_str()) {
         Ok(code)
     } else {
-        Err(ApiError::invalid_field("us_state", format!("{text:?} is not a US state: use its two-letter code, like CA or TX.")))
+        Err(ApiError::invalid_field(
+            "us_state",
+            format!("{text:?} is not a US state: use its two-letter code, like CA or TX."),
+        ))
     }
 }
 
@@ -24,30 +27,47 @@ pub fn language(text: &str) -> Result<String, ApiError> {
     let ok = tag.len() <= 35
         && (2..=3).contains(&primary.len())
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && tag.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        && tag
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
     if ok {
         Ok(tag.to_owned())
     } else {
-        Err(ApiError::invalid_field("language", format!("{text:?} is not a language tag: use one like es, en or ht.")))
+        Err(ApiError::invalid_field(
+            "language",
+            format!("{text:?} is not a language tag: use one like es, en or ht."),
+        ))
     }
 }
 
 pub fn note(text: &str) -> Result<String, ApiError> {
     if text.chars().count() > 4_000 {
-        return Err(ApiError::invalid_field("note", "The note is too long: at most 4,000 characters."));
+        return Err(ApiError::invalid_field(
+            "note",
+            "The note is too long: at most 4,000 characters.",
+        ));
     }
     Ok(text.to_owned())
 }
 
 pub fn location(latitude: f64, longitude: f64, accuracy_m: Option<f64>) -> Result<(), ApiError> {
     if !(latitude.is_finite() && (-90.0..=90.0).contains(&latitude)) {
-        return Err(ApiError::invalid_field("location.latitude", "Latitude must be between -90 and 90."));
+        return Err(ApiError::invalid_field(
+            "location.latitude",
+            "Latitude must be between -90 and 90.",
+        ));
     }
     if !(longitude.is_finite() && (-180.0..=180.0).contains(&longitude)) {
-        return Err(ApiError::invalid_field("location.longitude", "Longitude must be between -180 and 180."));
+        return Err(ApiError::invalid_field(
+            "location.longitude",
+            "Longitude must be between -180 and 180.",
+        ));
     }
     if accuracy_m.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
-        return Err(ApiError::invalid_field("location.accuracy_m", "Accuracy must be a distance in metres, 0 or more."));
+        return Err(ApiError::invalid_field(
+            "location.accuracy_m",
+            "Accuracy must be a distance in metres, 0 or more.",
+        ));
     }
     Ok(())
 }
@@ -58,14 +78,20 @@ pub fn username(text: &str) -> Result<String, ApiError> {
     if ok {
         Ok(text.to_owned())
     } else {
-        Err(ApiError::invalid_field("username", "A username is 3 to 64 letters, digits, dots, dashes or underscores."))
+        Err(ApiError::invalid_field(
+            "username",
+            "A username is 3 to 64 letters, digits, dots, dashes or underscores.",
+        ))
     }
 }
 
 pub fn password(text: &str) -> Result<(), ApiError> {
     let length = text.chars().count();
     if !(10..=1_024).contains(&length) {
-        return Err(ApiError::invalid_field("password", "A password is 10 to 1,024 characters: a few words make a strong one."));
+        return Err(ApiError::invalid_field(
+            "password",
+            "A password is 10 to 1,024 characters: a few words make a strong one.",
+        ));
     }
     Ok(())
 }

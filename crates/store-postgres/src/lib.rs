@@ -1,1 +1,180 @@
-//! (being written)
+//! The scale store: Amparo's metadata in PostgreSQL.
+//!
+//! Module map:
+//! - this file: [`PostgresStore`], connecting, and the [`Store`] trait wired to the modules below.
+//! - `accounts`: accounts, roles and sessions.
+//! - `encounters`: encounters, their attorneys, and the access log.
+//! - `uploads`: uploads and their chunks.
+//! - `append`: `append_batch`, the hot path: one transaction of `UNNEST`-array statements.
+//! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
+//! - `convert`: errors and values between the store's types and PostgreSQL's.
+//! - `migrations/` (beside `src/`): the schema, applied on connect.
+//!
+//! Durability is PostgreSQL's: with its default `synchronous_commit = on`, a commit has reached
+//! the write-ahead log on disk when it returns, and the server hands out a chunk's receipt only
+//! after its batch commits.
+//!
+//! Concurrency: every method is one statement or one transaction. Appends serialize on the
+//! one-row `log_size` table (see `append`), so two sequencers can never interleave entries.
+
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod append;
+mod convert;
+mod encounters;
+mod log;
+mod uploads;
+
+use amparo_core::Hash;
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::merkle::NodeAddr;
+use amparo_core::roles::Role;
+use amparo_store::*;
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+/// The schema, embedded at build time and applied on connect.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connections: the sequencer's one at a time, plus readers for tiles, proofs and the API.
+const MAX_CONNECTIONS: u32 = 16;
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Amparo's metadata in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to a `postgres://` URL and brings the database's schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        // The URL may hold a password: it is never put into an error message.
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(|e| convert::from_sqlx(e, "connecting to PostgreSQL"))?;
+        Self::with_pool(pool).await
+    }
+
+    /// Uses a pool the caller configured (size, timeouts, TLS), after bringing its database's
+    /// schema up to date.
+    pub async fn with_pool(pool: PgPool) -> Result<Self, StoreError> {
+        // Migrations take an advisory lock, so servers starting together apply them once.
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrating the database: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection, waiting for statements under way.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
+        accounts::create(self, account).await
+    }
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        accounts::get(self, id).await
+    }
+    async fn account_credentials(&self, username: &str) -> Result<Option<(Account, String)>, StoreError> {
+        accounts::credentials(self, username).await
+    }
+    async fn grant_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        accounts::grant(self, id, role).await
+    }
+    async fn revoke_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        accounts::revoke(self, id, role).await
+    }
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        accounts::create_session(self, session).await
+    }
+    async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError> {
+        accounts::session_account(self, token_sha256, now_us).await
+    }
+    async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError> {
+        accounts::delete_session(self, token_sha256).await
+    }
+
+    async fn create_encounter(&self, encounter: &Encounter) -> Result<(), StoreError> {
+        encounters::create(self, encounter).await
+    }
+    async fn encounter(&self, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
+        encounters::get(self, id).await
+    }
+    async fn encounters_of(&self, owner: AccountId) -> Result<Vec<Encounter>, StoreError> {
+        encounters::of_owner(self, owner).await
+    }
+    async fn end_encounter(&self, id: EncounterId, ended_at_us: i64) -> Result<Encounter, StoreError> {
+        encounters::end(self, id, ended_at_us).await
+    }
+    async fn assign_attorney(&self, encounter: EncounterId, attorney: AccountId) -> Result<(), StoreError> {
+        encounters::assign_attorney(self, encounter, attorney).await
+    }
+    async fn encounter_attorneys(&self, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError> {
+        encounters::attorneys(self, encounter).await
+    }
+
+    async fn create_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        uploads::create(self, upload).await
+    }
+    async fn upload(&self, id: RecordingId) -> Result<Option<Upload>, StoreError> {
+        uploads::get(self, id).await
+    }
+    async fn uploads_of(&self, encounter: EncounterId) -> Result<Vec<Upload>, StoreError> {
+        uploads::of_encounter(self, encounter).await
+    }
+    async fn set_upload_length(&self, id: RecordingId, length: u64) -> Result<Upload, StoreError> {
+        uploads::set_length(self, id, length).await
+    }
+    async fn terminate_upload(&self, id: RecordingId, at_us: i64) -> Result<(), StoreError> {
+        uploads::terminate(self, id, at_us).await
+    }
+    async fn chunks_of(&self, id: RecordingId) -> Result<Vec<Chunk>, StoreError> {
+        uploads::chunks(self, id).await
+    }
+
+    async fn append_batch(&self, batch: &AppendBatch) -> Result<(), StoreError> {
+        append::append_batch(self, batch).await
+    }
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        log::size(self).await
+    }
+    async fn read_hashes(&self, addrs: &[NodeAddr]) -> Result<Vec<Hash>, StoreError> {
+        log::read_hashes(self, addrs).await
+    }
+    async fn hashes_at_level(&self, level: u8, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        log::hashes_at_level(self, level, start, count).await
+    }
+    async fn entries(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        log::entries(self, start, count).await
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+        log::save_checkpoint(self, checkpoint).await
+    }
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        log::latest_checkpoint(self).await
+    }
+    async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        log::first_checkpoint_covering(self, index).await
+    }
+
+    async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {
+        encounters::record_access(self, access).await
+    }
+    async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
+        encounters::access_log(self, encounter).await
+    }
+}

@@ -27,11 +27,15 @@ fn account(row: &SqliteRow) -> Result<Account, StoreError> {
 }
 
 async fn account_on(conn: &mut SqliteConnection, id: AccountId) -> Result<Option<Account>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts a WHERE a.id = ?"))
-        .bind(id.as_bytes().as_slice())
-        .fetch_optional(conn)
-        .await
-        .map_err(|e| from_sqlx(e, "reading an account"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts a WHERE a.id = ?"
+    ))
+    .bind(id.as_bytes().as_slice())
+    .fetch_optional(conn)
+    .await
+    .map_err(|e| from_sqlx(e, "reading an account"))?;
     row.as_ref().map(account).transpose()
 }
 
@@ -83,7 +87,9 @@ pub(crate) async fn credentials(store: &SqliteStore, username: &str) -> Result<O
         .await
         .map_err(|e| from_sqlx(e, "looking up a username"))?;
     let Some(row) = row else { return Ok(None) };
-    let hash = row.try_get("password_hash").map_err(|e| from_sqlx(e, "reading an account"))?;
+    let hash = row
+        .try_get("password_hash")
+        .map_err(|e| from_sqlx(e, "reading an account"))?;
     Ok(Some((account(&row)?, hash)))
 }
 
@@ -102,7 +108,9 @@ pub(crate) async fn grant(store: &SqliteStore, id: AccountId, role: Role) -> Res
 
 pub(crate) async fn revoke(store: &SqliteStore, id: AccountId, role: Role) -> Result<Account, StoreError> {
     if role == Role::Member {
-        return Err(StoreError::Conflict("every account is a member: that role cannot be revoked".into()));
+        return Err(StoreError::Conflict(
+            "every account is a member: that role cannot be revoked".into(),
+        ));
     }
     let mut tx = store.write().await?;
     sqlx::query("DELETE FROM account_roles WHERE account = ? AND role = ?")
@@ -129,7 +137,11 @@ pub(crate) async fn create_session(store: &SqliteStore, session: &Session) -> Re
     Ok(())
 }
 
-pub(crate) async fn session_account(store: &SqliteStore, token: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError> {
+pub(crate) async fn session_account(
+    store: &SqliteStore,
+    token: &[u8; 32],
+    now_us: i64,
+) -> Result<Option<Account>, StoreError> {
     let query = concat!(
         "SELECT ",
         account_columns!(),

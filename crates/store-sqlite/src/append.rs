@@ -40,8 +40,8 @@ fn moves(batch: &AppendBatch) -> Result<Vec<Move<'_>>, StoreError> {
             )));
         }
         let from = to_i64(chunk.offset, "chunk offset")?;
-        let end = chunk.offset.checked_add(chunk.length).unwrap_or(u64::MAX);
-        let to = to_i64(end, "chunk end")?;
+        // An overflow saturates to u64::MAX, which the conversion refuses.
+        let to = to_i64(chunk.offset.saturating_add(chunk.length), "chunk end")?;
         match position.get(&chunk.recording) {
             Some(&k) => {
                 let run = &mut moves[k];
@@ -74,13 +74,20 @@ fn moves(batch: &AppendBatch) -> Result<Vec<Move<'_>>, StoreError> {
 pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Result<(), StoreError> {
     let moves = moves(batch)?;
     let first = to_i64(batch.first_index, "log index")?;
-    // Leaf indexes and stored-hash indexes are at most first + len, checked once here.
-    let end = batch.first_index.checked_add(batch.entries.len() as u64).unwrap_or(u64::MAX);
+    // Leaf indexes are below first + len, checked once here (an overflow saturates to u64::MAX,
+    // which the conversion refuses).
+    let end = batch.first_index.saturating_add(batch.entries.len() as u64);
     to_i64(end, "log size")?;
     let hashes = batch
         .hashes
         .iter()
-        .map(|s| Ok((i64::from(s.addr.level), to_i64(s.addr.index, "stored hash index")?, &s.hash.0)))
+        .map(|s| {
+            Ok((
+                i64::from(s.addr.level),
+                to_i64(s.addr.index, "stored hash index")?,
+                &s.hash.0,
+            ))
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
 
     let what = "appending to the log";
@@ -100,13 +107,18 @@ pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Re
         tx.rollback().await.map_err(|e| from_sqlx(e, what))?;
         return Err(stale_upload(store, &moves).await);
     }
-    insert(&mut tx, "INSERT INTO log_entries (leaf_index, leaf) ", &batch.entries, |mut row, e| {
-        // In range: checked against `end` above.
-        row.push_bind(i64::try_from(e.chunk.leaf_index).unwrap_or(i64::MAX)).push_bind(e.leaf.as_slice());
-    })
+    insert(
+        &mut tx,
+        "INSERT INTO log_entries (leaf_index, leaf) ",
+        &batch.entries,
+        |mut row, e| {
+            // In range: checked against `end` above.
+            row.push_bind(i64::try_from(e.chunk.leaf_index).unwrap_or(i64::MAX))
+                .push_bind(e.leaf.as_slice());
+        },
+    )
     .await?;
-    let chunks_sql =
-        "INSERT INTO chunks (recording, byte_offset, length, sha256, chain, received_at_us, leaf_index) ";
+    let chunks_sql = "INSERT INTO chunks (recording, byte_offset, length, sha256, chain, received_at_us, leaf_index) ";
     insert(&mut tx, chunks_sql, &batch.entries, |mut row, e| {
         let c = &e.chunk;
         // In range: `moves` checked every chunk's end, and `end` bounds the leaf index.
@@ -120,9 +132,14 @@ pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Re
             .push_bind(as_i64(c.leaf_index));
     })
     .await?;
-    insert(&mut tx, "INSERT INTO stored_hashes (level, idx, hash) ", &hashes, |mut row, (level, idx, hash)| {
-        row.push_bind(*level).push_bind(*idx).push_bind(hash.as_slice());
-    })
+    insert(
+        &mut tx,
+        "INSERT INTO stored_hashes (level, idx, hash) ",
+        &hashes,
+        |mut row, (level, idx, hash)| {
+            row.push_bind(*level).push_bind(*idx).push_bind(hash.as_slice());
+        },
+    )
     .await?;
     tx.commit().await.map_err(|e| from_sqlx(e, what))
 }
@@ -147,7 +164,11 @@ async fn move_uploads(conn: &mut SqliteConnection, moves: &[Move<'_>]) -> Result
              expires_at_us = moves.expires_at_us FROM moves \
              WHERE uploads.id = moves.id AND uploads.received = moves.from_offset",
         );
-        let done = query.build().execute(&mut *conn).await.map_err(|e| from_sqlx(e, "moving upload offsets"))?;
+        let done = query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "moving upload offsets"))?;
         moved += done.rows_affected();
     }
     Ok(moved)
@@ -191,7 +212,11 @@ async fn insert<T>(
     for piece in pieces(rows) {
         let mut query = QueryBuilder::<Sqlite>::new(head);
         query.push_values(piece, &mut bind);
-        query.build().execute(&mut *conn).await.map_err(|e| from_sqlx(e, "appending to the log"))?;
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "appending to the log"))?;
     }
     Ok(())
 }
@@ -219,7 +244,10 @@ mod tests {
             let rows: Vec<usize> = (0..n).collect();
             let sizes: Vec<usize> = pieces(&rows).map(<[usize]>::len).collect();
             assert_eq!(sizes.iter().sum::<usize>(), n, "{n} rows");
-            assert!(sizes.iter().all(|s| s.is_power_of_two() && *s <= MAX_ROWS), "{n}: {sizes:?}");
+            assert!(
+                sizes.iter().all(|s| s.is_power_of_two() && *s <= MAX_ROWS),
+                "{n}: {sizes:?}"
+            );
             assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{n}: largest first");
         }
     }

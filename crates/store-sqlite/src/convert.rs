@@ -45,7 +45,8 @@ pub(crate) fn uuid(blob: &[u8], what: &str) -> Result<Uuid, StoreError> {
 }
 
 pub(crate) fn bytes32(blob: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
-    blob.try_into().map_err(|_| StoreError::Backend(format!("corrupt row: {what} is not 32 bytes")))
+    blob.try_into()
+        .map_err(|_| StoreError::Backend(format!("corrupt row: {what} is not 32 bytes")))
 }
 
 pub(crate) fn hash(blob: &[u8]) -> Result<Hash, StoreError> {

@@ -58,11 +58,15 @@ pub(crate) async fn create(store: &SqliteStore, e: &Encounter) -> Result<(), Sto
 
 pub(crate) async fn get(store: &SqliteStore, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
     let mut conn = store.read().await?;
-    let row = sqlx::query(concat!("SELECT ", encounter_columns!(), " FROM encounters WHERE id = ?"))
-        .bind(id.as_bytes().as_slice())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(|e| from_sqlx(e, "reading an encounter"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        encounter_columns!(),
+        " FROM encounters WHERE id = ?"
+    ))
+    .bind(id.as_bytes().as_slice())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| from_sqlx(e, "reading an encounter"))?;
     row.as_ref().map(encounter).transpose()
 }
 
@@ -149,13 +153,12 @@ pub(crate) async fn record_access(store: &SqliteStore, access: &AccessRecord) ->
 
 pub(crate) async fn access_log(store: &SqliteStore, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
     let mut conn = store.read().await?;
-    let rows = sqlx::query(
-        "SELECT account, role, action, at_us FROM access_log WHERE encounter = ? ORDER BY at_us, seq",
-    )
-    .bind(encounter.as_bytes().as_slice())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(|e| from_sqlx(e, "reading the access log"))?;
+    let rows =
+        sqlx::query("SELECT account, role, action, at_us FROM access_log WHERE encounter = ? ORDER BY at_us, seq")
+            .bind(encounter.as_bytes().as_slice())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "reading the access log"))?;
     let get = |e| from_sqlx(e, "reading the access log");
     rows.iter()
         .map(|row| {

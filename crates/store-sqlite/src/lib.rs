@@ -47,6 +47,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How long a statement waits for a lock held by another process (an admin command on the same
 /// file, a backup) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The writer's page cache, in KiB.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
 /// Readers: enough for the two cores of a small server plus requests waiting on I/O.
 const READERS: u32 = 4;
 
@@ -69,10 +71,8 @@ impl SqliteStore {
     /// Opens a `sqlite://path` (or `sqlite:path`) URL, as [`SqliteStore::open`] does. In-memory
     /// databases are refused: writer and readers would each see a different empty database.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            return Err(StoreError::Backend(format!(
-                "{url}: in-memory SQLite is not supported; give a file path (tests can use a temporary directory)"
-            )));
+        if url.contains("mode=memory") {
+            return Err(in_memory(url));
         }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("{url} is not a SQLite URL: {e}")))?;
@@ -81,19 +81,29 @@ impl SqliteStore {
 
     async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         let file = options.get_filename().display().to_string();
-        let common = options.busy_timeout(BUSY_TIMEOUT).foreign_keys(true);
+        // sqlx names an in-memory database `file:sqlx-in-memory-N`; SQLite itself `:memory:`.
+        if file == ":memory:" || file.starts_with("file:sqlx-in-memory") {
+            return Err(in_memory(&file));
+        }
+        let common = options
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+            // Statement journals (which a multi-row INSERT keeps so it can fail alone) stay in
+            // memory, instead of in a temporary file made and deleted by every batch.
+            .pragma("temp_store", "memory");
         let writer_options = common
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
-        let mut writer_options = writer_options;
-        if let Ok(extra) = std::env::var("XP_PRAGMAS") {
-            for kv in extra.split(';').filter(|s| !s.is_empty()) {
-                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                writer_options = writer_options.pragma(k.to_owned(), v.to_owned());
-            }
-        }
+            .synchronous(SqliteSynchronous::Full)
+            // A batch dirties a page per recording it touches (the chunk index's insertion
+            // points): keep the hot pages cached, and let the WAL grow to 8,000 pages (32 MiB)
+            // between checkpoints, so that a page rewritten by many commits is copied back once.
+            // Measured with the append_rate benchmark: +30% appends/s over the defaults.
+            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+            .pragma("wal_autocheckpoint", "8000")
+            // After a checkpoint, a WAL file that grew past this is truncated back.
+            .pragma("journal_size_limit", (64u32 << 20).to_string());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             // A pool of one must never drop its connection just to make a new one.
@@ -137,12 +147,25 @@ impl SqliteStore {
 
     /// The writer, for a write that is a single statement (and so atomic on its own).
     async fn write_conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        self.writer.acquire().await.map_err(|e| convert::from_sqlx(e, "waiting for the writer"))
+        self.writer
+            .acquire()
+            .await
+            .map_err(|e| convert::from_sqlx(e, "waiting for the writer"))
     }
 
     async fn read(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
-        self.readers.acquire().await.map_err(|e| convert::from_sqlx(e, "waiting for a reader"))
+        self.readers
+            .acquire()
+            .await
+            .map_err(|e| convert::from_sqlx(e, "waiting for a reader"))
     }
+}
+
+fn in_memory(what: &str) -> StoreError {
+    StoreError::Backend(format!(
+        "{what}: in-memory SQLite is not supported (writer and readers would each see a different empty \
+         database); give a file path, in a temporary directory for tests"
+    ))
 }
 
 #[async_trait]

@@ -45,7 +45,11 @@ pub(crate) async fn read_hashes(store: &SqliteStore, addrs: &[NodeAddr]) -> Resu
             ") SELECT h.level, h.idx, h.hash FROM wanted CROSS JOIN stored_hashes h \
              ON h.level = wanted.level AND h.idx = wanted.idx",
         );
-        let rows = query.build().fetch_all(&mut *conn).await.map_err(|e| from_sqlx(e, "reading stored hashes"))?;
+        let rows = query
+            .build()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "reading stored hashes"))?;
         for row in rows {
             let get = |e| from_sqlx(e, "reading a stored hash");
             let key: (i64, i64) = (row.try_get(0).map_err(get)?, row.try_get(1).map_err(get)?);
@@ -67,7 +71,9 @@ pub(crate) async fn hashes_at_level(
     start: u64,
     count: u64,
 ) -> Result<Vec<Hash>, StoreError> {
-    let Some((start, end)) = range(start, count) else { return Ok(Vec::new()) };
+    let Some((start, end)) = range(start, count) else {
+        return Ok(Vec::new());
+    };
     let mut conn = store.read().await?;
     let rows: Vec<Vec<u8>> =
         sqlx::query_scalar("SELECT hash FROM stored_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx")
@@ -81,7 +87,9 @@ pub(crate) async fn hashes_at_level(
 }
 
 pub(crate) async fn entries(store: &SqliteStore, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-    let Some((start, end)) = range(start, count) else { return Ok(Vec::new()) };
+    let Some((start, end)) = range(start, count) else {
+        return Ok(Vec::new());
+    };
     let mut conn = store.read().await?;
     sqlx::query_scalar("SELECT leaf FROM log_entries WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")
         .bind(start)
@@ -150,14 +158,15 @@ pub(crate) async fn first_checkpoint_covering(
     index: u64,
 ) -> Result<Option<StoredCheckpoint>, StoreError> {
     // A tree contains index i when its size is above i; no stored size is above i64::MAX.
-    let Ok(index) = i64::try_from(index) else { return Ok(None) };
+    let Ok(index) = i64::try_from(index) else {
+        return Ok(None);
+    };
     let mut conn = store.read().await?;
-    let row = sqlx::query(
-        "SELECT size, root, note, published_at_us FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1",
-    )
-    .bind(index)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(|e| from_sqlx(e, "finding a checkpoint"))?;
+    let row =
+        sqlx::query("SELECT size, root, note, published_at_us FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1")
+            .bind(index)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "finding a checkpoint"))?;
     row.as_ref().map(checkpoint).transpose()
 }

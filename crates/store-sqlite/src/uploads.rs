@@ -35,7 +35,11 @@ fn upload(row: &SqliteRow) -> Result<Upload, StoreError> {
 pub(crate) async fn create(store: &SqliteStore, u: &Upload) -> Result<(), StoreError> {
     let length = u.length.map(|l| to_i64(l, "upload length")).transpose()?;
     let offset = to_i64(u.offset, "upload offset")?;
-    let query = concat!("INSERT INTO uploads (", upload_columns!(), ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    let query = concat!(
+        "INSERT INTO uploads (",
+        upload_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    );
     let mut conn = store.write_conn().await?;
     sqlx::query(query)
         .bind(u.id.as_bytes().as_slice())
@@ -66,7 +70,11 @@ pub(crate) async fn get(store: &SqliteStore, id: RecordingId) -> Result<Option<U
 }
 
 pub(crate) async fn of_encounter(store: &SqliteStore, encounter: EncounterId) -> Result<Vec<Upload>, StoreError> {
-    let query = concat!("SELECT ", upload_columns!(), " FROM uploads WHERE encounter = ? ORDER BY created_at_us, id");
+    let query = concat!(
+        "SELECT ",
+        upload_columns!(),
+        " FROM uploads WHERE encounter = ? ORDER BY created_at_us, id"
+    );
     let mut conn = store.read().await?;
     let rows = sqlx::query(query)
         .bind(encounter.as_bytes().as_slice())
@@ -97,9 +105,9 @@ pub(crate) async fn set_length(store: &SqliteStore, id: RecordingId, length: u64
     // Nothing was updated: say why.
     match get(store, id).await? {
         None => Err(StoreError::NotFound(format!("upload {id}"))),
-        Some(Upload { length: Some(set), .. }) => {
-            Err(StoreError::Conflict(format!("upload {id} already has a length ({set} bytes)")))
-        }
+        Some(Upload { length: Some(set), .. }) => Err(StoreError::Conflict(format!(
+            "upload {id} already has a length ({set} bytes)"
+        ))),
         Some(u) => Err(StoreError::Conflict(format!(
             "upload {id} already has {} bytes, more than a length of {length}",
             u.offset
@@ -126,7 +134,7 @@ pub(crate) async fn chunks(store: &SqliteStore, id: RecordingId) -> Result<Vec<C
     let mut conn = store.read().await?;
     let rows = sqlx::query(
         "SELECT byte_offset, length, sha256, chain, received_at_us, leaf_index FROM chunks \
-         WHERE recording = ? ORDER BY byte_offset",
+         WHERE recording = ? ORDER BY byte_offset, leaf_index",
     )
     .bind(id.as_bytes().as_slice())
     .fetch_all(&mut *conn)

@@ -1,8 +1,8 @@
 //! The conformance suite every store backend passes.
 //!
-//! A backend's tests call [`run_all`] with a freshly opened store; each check is also public so a
-//! backend can run one on its own while chasing a failure. A check panics, naming the operation
-//! and what it expected, at the first difference.
+//! A backend's tests call [`run_all`] with a freshly opened store; each check is also public (and
+//! listed by [`checks`]) so a backend can run one on its own while chasing a failure. A check
+//! panics, naming the operation and what it expected, at the first difference.
 //!
 //! The checks share one store, in any order, so none assumes the store is empty: every account,
 //! encounter and upload gets fresh random ids and names, and the log checks read the log's size
@@ -17,8 +17,10 @@
 //! - `log`: `append_batch`: atomicity, stale indexes and offsets, races.
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
+//! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
+mod bench;
 mod checkpoints;
 mod encounters;
 mod log;
@@ -27,54 +29,79 @@ mod sequencer;
 mod uploads;
 
 pub use accounts::{
-    roles_always_include_member, sessions_expire_and_can_be_deleted,
-    usernames_are_unique_case_insensitively,
+    roles_always_include_member, sessions_expire_and_can_be_deleted, usernames_are_unique_case_insensitively,
 };
+pub use bench::{AppendRate, append_rate};
 pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
 pub use encounters::{
     access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
     encounters_round_trip_newest_first,
 };
 pub use log::{
-    append_batch_races_have_one_winner, append_batch_rejects_a_stale_index,
-    append_batch_rejects_a_stale_offset, append_batch_updates_everything,
+    append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
+    append_batch_updates_everything,
 };
 pub use reads::{
-    frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end,
-    read_hashes_keeps_order_and_reports_missing,
+    frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
 pub use sequencer::{Planned, Sequencer};
-pub use uploads::{
-    upload_length_is_set_once, uploads_round_trip_oldest_first, uploads_terminate_keeping_chunks,
-};
+pub use uploads::{upload_length_is_set_once, uploads_round_trip_oldest_first, uploads_terminate_keeping_chunks};
 
 use crate::{Account, Encounter, NewAccount, Store, StoreError, Upload};
 use amparo_core::ids::{AccountId, EncounterId, RecordingId};
 use amparo_core::leaf::CHAIN_START;
 use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+
+/// One check, as a value: what [`checks`] lists.
+pub type Check = for<'a> fn(&'a dyn Store) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Lists the checks by name, and makes [`checks`] from the list, so nothing can be listed in
+/// one place and missing from the other.
+macro_rules! checks {
+    ($($check:ident),* $(,)?) => {
+        /// Every check, by name, in the order [`run_all`] runs them.
+        pub fn checks() -> Vec<(&'static str, Check)> {
+            vec![$({
+                fn boxed(store: &dyn Store) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+                    Box::pin($check(store))
+                }
+                (stringify!($check), boxed as Check)
+            }),*]
+        }
+    };
+}
+
+checks![
+    usernames_are_unique_case_insensitively,
+    roles_always_include_member,
+    sessions_expire_and_can_be_deleted,
+    encounters_round_trip_newest_first,
+    encounters_end_once,
+    attorneys_assignment_is_idempotent,
+    access_log_is_oldest_first,
+    uploads_round_trip_oldest_first,
+    upload_length_is_set_once,
+    uploads_terminate_keeping_chunks,
+    append_batch_updates_everything,
+    append_batch_rejects_a_stale_index,
+    append_batch_rejects_a_stale_offset,
+    append_batch_races_have_one_winner,
+    read_hashes_keeps_order_and_reports_missing,
+    log_ranges_read_short_at_the_end,
+    frontier_rebuilds_after_many_batches,
+    checkpoints_are_immutable_and_found_by_index,
+];
 
 /// Runs every check against one store, one after another.
 pub async fn run_all(store: Arc<dyn Store>) {
-    let store = &*store;
-    usernames_are_unique_case_insensitively(store).await;
-    roles_always_include_member(store).await;
-    sessions_expire_and_can_be_deleted(store).await;
-    encounters_round_trip_newest_first(store).await;
-    encounters_end_once(store).await;
-    attorneys_assignment_is_idempotent(store).await;
-    access_log_is_oldest_first(store).await;
-    uploads_round_trip_oldest_first(store).await;
-    upload_length_is_set_once(store).await;
-    uploads_terminate_keeping_chunks(store).await;
-    append_batch_updates_everything(store).await;
-    append_batch_rejects_a_stale_index(store).await;
-    append_batch_rejects_a_stale_offset(store).await;
-    append_batch_races_have_one_winner(store).await;
-    read_hashes_keeps_order_and_reports_missing(store).await;
-    log_ranges_read_short_at_the_end(store).await;
-    frontier_rebuilds_after_many_batches(store).await;
-    checkpoints_are_immutable_and_found_by_index(store).await;
+    for (name, check) in checks() {
+        // Shown with a failing test's output: which check the panic below belongs to.
+        eprintln!("conformance: {name}");
+        check(&*store).await;
+    }
 }
 
 // --- fixtures ---

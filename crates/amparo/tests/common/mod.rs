@@ -39,7 +39,11 @@ impl Amparo {
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Amparo { child, base, client: Client::new() }
+        Amparo {
+            child,
+            base,
+            client: Client::new(),
+        }
     }
 
     /// SIGKILL: no chance to flush anything.
@@ -59,10 +63,24 @@ impl Amparo {
     pub async fn member(&self) -> String {
         let username = format!("m{}", rand::random::<u64>());
         let credentials = json!({"username": username, "password": "a long test password"});
-        let created = self.client.post(self.url("/api/v1/accounts")).json(&credentials).send().await.expect("sign up");
+        let created = self
+            .client
+            .post(self.url("/api/v1/accounts"))
+            .json(&credentials)
+            .send()
+            .await
+            .expect("sign up");
         assert_eq!(created.status(), StatusCode::CREATED);
-        let session: Value =
-            self.client.post(self.url("/api/v1/sessions")).json(&credentials).send().await.expect("log in").json().await.expect("json");
+        let session: Value = self
+            .client
+            .post(self.url("/api/v1/sessions"))
+            .json(&credentials)
+            .send()
+            .await
+            .expect("log in")
+            .json()
+            .await
+            .expect("json");
         session["token"].as_str().expect("token").to_owned()
     }
 
@@ -74,15 +92,29 @@ impl Amparo {
             .await
             .expect("start encounter");
         assert_eq!(response.status(), StatusCode::CREATED);
-        response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned()
+        response.json::<Value>().await.expect("json")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     pub async fn verifier_key(&self) -> amparo_core::keys::PublicKey {
-        let text = self.client.get(self.url("/log/key")).send().await.expect("key").text().await.expect("text");
+        let text = self
+            .client
+            .get(self.url("/log/key"))
+            .send()
+            .await
+            .expect("key")
+            .text()
+            .await
+            .expect("text");
         amparo_core::keys::PublicKey::from_verifier_key(&text).expect("verifier key")
     }
 
-    pub async fn checkpoint(&self, key: &amparo_core::keys::PublicKey) -> Option<amparo_core::checkpoint::SignedCheckpoint> {
+    pub async fn checkpoint(
+        &self,
+        key: &amparo_core::keys::PublicKey,
+    ) -> Option<amparo_core::checkpoint::SignedCheckpoint> {
         let response = self.client.get(self.url("/log/checkpoint")).send().await.ok()?;
         if response.status() != StatusCode::OK {
             return None;
@@ -92,11 +124,22 @@ impl Amparo {
 
     /// Exports a bundle to `path` and runs `amparo verify` on it, as a court would.
     pub async fn export_and_verify(&self, token: &str, encounter: &str, path: &Path) -> (bool, String) {
-        let response = self.request(Method::GET, &format!("/api/v1/encounters/{encounter}/bundle"), token).send().await.expect("export");
+        let response = self
+            .request(Method::GET, &format!("/api/v1/encounters/{encounter}/bundle"), token)
+            .send()
+            .await
+            .expect("export");
         assert_eq!(response.status(), StatusCode::OK);
         std::fs::write(path, response.bytes().await.expect("bundle")).expect("write bundle");
-        let output = Command::new(env!("CARGO_BIN_EXE_amparo")).arg("verify").arg(path).output().expect("amparo verify runs");
-        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+        let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
+            .arg("verify")
+            .arg(path)
+            .output()
+            .expect("amparo verify runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
     }
 }
 
@@ -110,7 +153,12 @@ impl Drop for Amparo {
 /// Reads the media file out of a bundle.
 pub fn bundle_media(path: &Path) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).expect("bundle")).expect("zip");
-    let name = archive.file_names().filter_map(Result::ok).find(|n| n.starts_with("media/")).expect("media entry").into_owned();
+    let name = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.starts_with("media/"))
+        .expect("media entry")
+        .into_owned();
     let mut media = Vec::new();
     std::io::Read::read_to_end(&mut archive.by_name(&name).expect("media"), &mut media).expect("read media");
     media
@@ -126,6 +174,13 @@ pub fn proof_hashes(value: &Value) -> Vec<amparo_core::Hash> {
         .as_array()
         .expect("hashes")
         .iter()
-        .map(|h| amparo_core::Hash(hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32 bytes")))
+        .map(|h| {
+            amparo_core::Hash(
+                hex::decode(h.as_str().expect("hex"))
+                    .expect("hex")
+                    .try_into()
+                    .expect("32 bytes"),
+            )
+        })
         .collect()
 }

@@ -94,7 +94,10 @@ impl Log {
         if let Some(checkpoint) = &latest {
             proofs::check_checkpoint_against_tree(&store, checkpoint, frontier.size()).await?;
         }
-        let head = LogHead { size: frontier.size(), root: frontier.root() };
+        let head = LogHead {
+            size: frontier.size(),
+            root: frontier.root(),
+        };
         let (head_tx, head_rx) = watch::channel(head);
         let (published_tx, published_rx) = watch::channel(latest.map(Arc::new));
         let (appends_tx, appends_rx) = mpsc::channel(16_384);
@@ -109,15 +112,31 @@ impl Log {
             checkpoint_interval,
             stop_publisher.clone(),
         ));
-        let log = Self { key, appends: appends_tx, head: head_rx, published: published_rx };
-        Ok((log, LogTasks { sequencer, publisher, stop_publisher }))
+        let log = Self {
+            key,
+            appends: appends_tx,
+            head: head_rx,
+            published: published_rx,
+        };
+        Ok((
+            log,
+            LogTasks {
+                sequencer,
+                publisher,
+                stop_publisher,
+            },
+        ))
     }
 
     /// Appends a leaf; returns once it and its chunk are durable in the store.
     pub async fn append(&self, leaf: EvidenceLeaf, upload_expires_at_us: i64) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.appends
-            .send(AppendRequest { leaf, upload_expires_at_us, reply })
+            .send(AppendRequest {
+                leaf,
+                upload_expires_at_us,
+                reply,
+            })
             .await
             .map_err(|_| AppendError::Closed)?;
         answer.await.map_err(|_| AppendError::Closed)?

@@ -26,7 +26,9 @@ impl HashReader for StoreReader {
                 NodeAddr { level, index }
             })
             .collect();
-        self.runtime.block_on(self.store.read_hashes(&addrs)).map_err(|_| tlog_tiles::Error::IndexesNotInTree)
+        self.runtime
+            .block_on(self.store.read_hashes(&addrs))
+            .map_err(|_| tlog_tiles::Error::IndexesNotInTree)
     }
 }
 
@@ -35,7 +37,10 @@ async fn with_reader<T: Send + 'static>(
     store: &Arc<dyn Store>,
     f: impl FnOnce(&StoreReader) -> Result<T, tlog_tiles::Error> + Send + 'static,
 ) -> Result<T, StoreError> {
-    let reader = StoreReader { store: store.clone(), runtime: Handle::current() };
+    let reader = StoreReader {
+        store: store.clone(),
+        runtime: Handle::current(),
+    };
     tokio::task::spawn_blocking(move || f(&reader))
         .await
         .map_err(|e| StoreError::Backend(format!("proof task failed: {e}")))?
@@ -49,7 +54,10 @@ pub async fn inclusion(store: &Arc<dyn Store>, index: u64, size: u64) -> Result<
 
 /// Audit paths for many leaves of one tree, on one blocking thread.
 pub async fn inclusions(store: &Arc<dyn Store>, indexes: Vec<u64>, size: u64) -> Result<Vec<Vec<Hash>>, StoreError> {
-    with_reader(store, move |r| indexes.iter().map(|&i| tlog_tiles::prove_record(size, i, r)).collect()).await
+    with_reader(store, move |r| {
+        indexes.iter().map(|&i| tlog_tiles::prove_record(size, i, r)).collect()
+    })
+    .await
 }
 
 /// The proof that the tree of `size` leaves extends the tree of `old` leaves.

@@ -46,7 +46,12 @@ async fn publish_if_grown(
         return;
     }
     let signed = checkpoint::sign(key, size, root);
-    let stored = StoredCheckpoint { size, root, note: signed.note, published_at_us: crate::clock::now_us() };
+    let stored = StoredCheckpoint {
+        size,
+        root,
+        note: signed.note,
+        published_at_us: crate::clock::now_us(),
+    };
     match store.save_checkpoint(&stored).await {
         Ok(()) => {
             published.send_replace(Some(Arc::new(stored)));

@@ -50,7 +50,12 @@ pub(super) async fn run(
 }
 
 /// Commits one batch and answers its requests. Returns the frontier to continue from.
-async fn commit(store: &dyn Store, frontier: Frontier, batch: Vec<AppendRequest>, head: &watch::Sender<LogHead>) -> Frontier {
+async fn commit(
+    store: &dyn Store,
+    frontier: Frontier,
+    batch: Vec<AppendRequest>,
+    head: &watch::Sender<LogHead>,
+) -> Frontier {
     let mut next = frontier.clone();
     let first_index = next.size();
     let mut entries = Vec::with_capacity(batch.len());
@@ -75,10 +80,19 @@ async fn commit(store: &dyn Store, frontier: Frontier, batch: Vec<AppendRequest>
             upload_expires_at_us: request.upload_expires_at_us,
         });
     }
-    let result = store.append_batch(&AppendBatch { first_index, entries, hashes }).await;
+    let result = store
+        .append_batch(&AppendBatch {
+            first_index,
+            entries,
+            hashes,
+        })
+        .await;
     match result {
         Ok(()) => {
-            head.send_replace(LogHead { size: next.size(), root: next.root() });
+            head.send_replace(LogHead {
+                size: next.size(),
+                root: next.root(),
+            });
             for (request, appended) in batch.into_iter().zip(appended) {
                 // The requester may have gone (client hung up); the entry is stored regardless.
                 let _ = request.reply.send(Ok(appended));
@@ -89,13 +103,18 @@ async fn commit(store: &dyn Store, frontier: Frontier, batch: Vec<AppendRequest>
             tracing::error!(%error, entries = batch.len(), "log append failed");
             let message = error.to_string();
             for request in batch {
-                let _ = request.reply.send(Err(AppendError::Store(StoreError::Backend(message.clone()))));
+                let _ = request
+                    .reply
+                    .send(Err(AppendError::Store(StoreError::Backend(message.clone()))));
             }
             // A failed commit may still have landed (a connection lost during COMMIT): trust the
             // store, not memory.
             match load_frontier(store).await {
                 Ok(reloaded) => {
-                    head.send_replace(LogHead { size: reloaded.size(), root: reloaded.root() });
+                    head.send_replace(LogHead {
+                        size: reloaded.size(),
+                        root: reloaded.root(),
+                    });
                     reloaded
                 }
                 Err(reload_error) => {

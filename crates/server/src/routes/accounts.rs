@@ -66,7 +66,10 @@ pub struct ClientAddress(pub IpAddr);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
         Ok(ClientAddress(address))
     }
 }
@@ -74,11 +77,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 /// Creates a member account. No email or phone number: a username and a password are enough.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = Credentials,
     responses((status = 201, body = AccountView), (status = 400), (status = 409, description = "Username taken"), (status = 429)))]
-pub async fn sign_up(State(state): State<AppState>, ClientAddress(address): ClientAddress, ApiJson(input): ApiJson<Credentials>) -> Result<Response, ApiError> {
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(input): ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
     state.rate_limits.check_address(address)?;
     let username = validate::username(&input.username)?;
     validate::password(&input.password)?;
-    let new = NewAccount { id: AccountId::new(), username, password_hash: hash_password(input.password).await?, created_at_us: now_us() };
+    let new = NewAccount {
+        id: AccountId::new(),
+        username,
+        password_hash: hash_password(input.password).await?,
+        created_at_us: now_us(),
+    };
     let account = state.store.create_account(&new).await.map_err(|e| match e {
         amparo_store::StoreError::Conflict(_) => ApiError::conflict("That username is taken: choose another."),
         other => other.into(),
@@ -89,7 +101,11 @@ pub async fn sign_up(State(state): State<AppState>, ClientAddress(address): Clie
 /// Logs in; returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = Credentials,
     responses((status = 201, body = SessionView), (status = 401), (status = 429)))]
-pub async fn log_in(State(state): State<AppState>, ClientAddress(address): ClientAddress, ApiJson(input): ApiJson<Credentials>) -> Result<Response, ApiError> {
+pub async fn log_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(input): ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
     state.rate_limits.check_address(address)?;
     let found = state.store.account_credentials(&input.username).await?;
     let (account, hash) = match found {
@@ -103,15 +119,28 @@ pub async fn log_in(State(state): State<AppState>, ClientAddress(address): Clien
     let token = new_token();
     let now = now_us();
     let ttl = i64::try_from(state.limits.session_ttl_hours.saturating_mul(3_600_000_000)).unwrap_or(i64::MAX / 2);
-    let session = Session { token_sha256: token_hash(&token), account: account.id, created_at_us: now, expires_at_us: now.saturating_add(ttl) };
+    let session = Session {
+        token_sha256: token_hash(&token),
+        account: account.id,
+        created_at_us: now,
+        expires_at_us: now.saturating_add(ttl),
+    };
     state.store.create_session(&session).await?;
-    let view = SessionView { token, expires_at: rfc3339(session.expires_at_us), account: account_view(&account) };
+    let view = SessionView {
+        token,
+        expires_at: rfc3339(session.expires_at_us),
+        account: account_view(&account),
+    };
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// Logs out: the token stops working at once.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "accounts", security(("bearer" = [])), responses((status = 204), (status = 401)))]
-pub async fn log_out(State(state): State<AppState>, _account: CurrentAccount, headers: axum::http::HeaderMap) -> Result<StatusCode, ApiError> {
+pub async fn log_out(
+    State(state): State<AppState>,
+    _account: CurrentAccount,
+    headers: axum::http::HeaderMap,
+) -> Result<StatusCode, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -138,7 +167,10 @@ pub async fn grant_role(
     ApiJson(input): ApiJson<RoleGrant>,
 ) -> Result<Json<AccountView>, ApiError> {
     account.require(Role::Admin)?;
-    let role: Role = input.role.parse().map_err(|e: amparo_core::roles::UnknownRole| ApiError::invalid_field("role", e.to_string()))?;
+    let role: Role = input
+        .role
+        .parse()
+        .map_err(|e: amparo_core::roles::UnknownRole| ApiError::invalid_field("role", e.to_string()))?;
     let target: AccountId = id.parse().map_err(|_| ApiError::not_found("No such account."))?;
     Ok(Json(account_view(&state.store.grant_role(target, role).await?)))
 }
@@ -152,10 +184,14 @@ pub async fn revoke_role(
     Path((id, role)): Path<(String, String)>,
 ) -> Result<Json<AccountView>, ApiError> {
     account.require(Role::Admin)?;
-    let role: Role = role.parse().map_err(|e: amparo_core::roles::UnknownRole| ApiError::bad_request(e.to_string()))?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: amparo_core::roles::UnknownRole| ApiError::bad_request(e.to_string()))?;
     let target: AccountId = id.parse().map_err(|_| ApiError::not_found("No such account."))?;
     if target == account.0.id && role == Role::Admin {
-        return Err(ApiError::conflict("You cannot remove your own admin role; ask another admin."));
+        return Err(ApiError::conflict(
+            "You cannot remove your own admin role; ask another admin.",
+        ));
     }
     Ok(Json(account_view(&state.store.revoke_role(target, role).await?)))
 }

@@ -10,7 +10,9 @@ use crate::log::proofs;
 use crate::routes::encounters::readable_encounter;
 use crate::state::AppState;
 use amparo_core::leaf::EvidenceLeaf;
-use amparo_core::manifest::{ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, Proofs, SealingCheckpoint};
+use amparo_core::manifest::{
+    ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, Proofs, SealingCheckpoint,
+};
 use amparo_core::receipt::Receipt;
 use amparo_store::{AccessRecord, Chunk, Encounter, Upload, chunk_blob_key};
 use amparo_verify::{BundleInput, RecordingInput};
@@ -30,7 +32,11 @@ use tokio::runtime::Handle;
     params(("id" = String, Path)),
     responses((status = 200, content_type = "application/zip", description = "The bundle; check it with `amparo verify`"),
         (status = 403), (status = 404), (status = 409), (status = 503)))]
-pub async fn export(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn export(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let (encounter, access) = readable_encounter(&state, &account, &id).await?;
     let access_record = AccessRecord {
         encounter: encounter.id,
@@ -46,13 +52,23 @@ pub async fn export(State(state): State<AppState>, account: CurrentAccount, Path
         let chunks = state.store.chunks_of(upload.id).await?;
         recordings.push((upload, chunks));
     }
-    let last_index = recordings.iter().flat_map(|(_, chunks)| chunks.iter().map(|c| c.leaf_index)).max();
+    let last_index = recordings
+        .iter()
+        .flat_map(|(_, chunks)| chunks.iter().map(|c| c.leaf_index))
+        .max();
     let checkpoint = match last_index {
         // Receipts promise a checkpoint within a second; wait a little longer than that.
-        Some(index) => state.log.checkpoint_covering(index, Duration::from_secs(3)).await.ok_or_else(|| {
-            ApiError::unavailable("The last chunks are still being sealed into the log: try again in a second.")
-        })?,
-        None => state.log.latest_checkpoint().ok_or_else(|| ApiError::conflict("Nothing has been recorded yet."))?,
+        Some(index) => state
+            .log
+            .checkpoint_covering(index, Duration::from_secs(3))
+            .await
+            .ok_or_else(|| {
+                ApiError::unavailable("The last chunks are still being sealed into the log: try again in a second.")
+            })?,
+        None => state
+            .log
+            .latest_checkpoint()
+            .ok_or_else(|| ApiError::conflict("Nothing has been recorded yet."))?,
     };
     let proofs = build_proofs(&state, &recordings, checkpoint.size, last_index).await?;
     let custody = state
@@ -60,7 +76,12 @@ pub async fn export(State(state): State<AppState>, account: CurrentAccount, Path
         .access_log(encounter.id)
         .await?
         .into_iter()
-        .map(|a| CustodyEntry { at: rfc3339(a.at_us), account: a.account.to_string(), role: a.role, action: a.action })
+        .map(|a| CustodyEntry {
+            at: rfc3339(a.at_us),
+            account: a.account.to_string(),
+            role: a.role,
+            action: a.action,
+        })
         .collect();
 
     let exported_by = account.0.username.clone();
@@ -95,7 +116,10 @@ pub async fn export(State(state): State<AppState>, account: CurrentAccount, Path
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::try_from(disposition).map_err(ApiError::internal)?);
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::try_from(disposition).map_err(ApiError::internal)?,
+    );
     Ok(response)
 }
 
@@ -105,27 +129,46 @@ async fn build_proofs(
     tree_size: u64,
     last_index: Option<u64>,
 ) -> Result<Proofs, ApiError> {
-    let indexes: Vec<u64> = recordings.iter().flat_map(|(_, chunks)| chunks.iter().map(|c| c.leaf_index)).collect();
+    let indexes: Vec<u64> = recordings
+        .iter()
+        .flat_map(|(_, chunks)| chunks.iter().map(|c| c.leaf_index))
+        .collect();
     let paths = proofs::inclusions(&state.store, indexes.clone(), tree_size).await?;
     let inclusion = indexes
         .into_iter()
         .zip(paths)
-        .map(|(leaf_index, hashes)| InclusionProof { leaf_index, hashes: hashes.iter().map(|h| hex::encode(h.0)).collect() })
+        .map(|(leaf_index, hashes)| InclusionProof {
+            leaf_index,
+            hashes: hashes.iter().map(|h| hex::encode(h.0)).collect(),
+        })
         .collect();
     let sealing = match last_index {
         Some(index) => match state.store.first_checkpoint_covering(index).await? {
             Some(first) if first.size < tree_size => {
                 let consistency = proofs::consistency(&state.store, first.size, tree_size).await?;
-                Some(SealingCheckpoint { checkpoint: first.note, consistency: consistency.iter().map(|h| hex::encode(h.0)).collect() })
+                Some(SealingCheckpoint {
+                    checkpoint: first.note,
+                    consistency: consistency.iter().map(|h| hex::encode(h.0)).collect(),
+                })
             }
             _ => None,
         },
         None => None,
     };
-    Ok(Proofs { tree_size, inclusion, sealing })
+    Ok(Proofs {
+        tree_size,
+        inclusion,
+        sealing,
+    })
 }
 
-fn recording_input(state: &AppState, encounter: &Encounter, upload: Upload, chunks: Vec<Chunk>, runtime: Handle) -> RecordingInput {
+fn recording_input(
+    state: &AppState,
+    encounter: &Encounter,
+    upload: Upload,
+    chunks: Vec<Chunk>,
+    runtime: Handle,
+) -> RecordingInput {
     let entries = chunks
         .iter()
         .map(|chunk| {
@@ -139,7 +182,12 @@ fn recording_input(state: &AppState, encounter: &Encounter, upload: Upload, chun
                 received_at_us: chunk.received_at_us,
             };
             // Ed25519 is deterministic: this is byte for byte the receipt the uploader was given.
-            let receipt = Receipt::sign(state.log.key(), chunk.leaf_index, leaf.leaf_hash(), chunk.received_at_us);
+            let receipt = Receipt::sign(
+                state.log.key(),
+                chunk.leaf_index,
+                leaf.leaf_hash(),
+                chunk.received_at_us,
+            );
             ChunkEntry {
                 offset: chunk.offset,
                 length: chunk.length,
@@ -151,19 +199,31 @@ fn recording_input(state: &AppState, encounter: &Encounter, upload: Upload, chun
             }
         })
         .collect();
-    let keys = chunks.iter().map(|c| object_store::path::Path::from(chunk_blob_key(upload.id, c.offset))).collect();
+    let keys = chunks
+        .iter()
+        .map(|c| object_store::path::Path::from(chunk_blob_key(upload.id, c.offset)))
+        .collect();
     RecordingInput {
         id: upload.id,
         media_type: upload.media_type.clone(),
         complete: upload.length == Some(upload.offset),
         chunks: entries,
-        media: Box::new(ChunkReader { blobs: state.blobs.clone(), keys, current: bytes::Bytes::new(), runtime }),
+        media: Box::new(ChunkReader {
+            blobs: state.blobs.clone(),
+            keys,
+            current: bytes::Bytes::new(),
+            runtime,
+        }),
     }
 }
 
 fn facts(encounter: &Encounter) -> EncounterFacts {
     let location = match (encounter.latitude, encounter.longitude) {
-        (Some(latitude), Some(longitude)) => Some(Location { latitude, longitude, accuracy_m: encounter.accuracy_m }),
+        (Some(latitude), Some(longitude)) => Some(Location {
+            latitude,
+            longitude,
+            accuracy_m: encounter.accuracy_m,
+        }),
         _ => None,
     };
     EncounterFacts {

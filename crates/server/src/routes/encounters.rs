@@ -82,7 +82,11 @@ pub struct AssignAttorney {
 /// Starts an encounter owned by the caller.
 #[utoipa::path(post, path = "/api/v1/encounters", tag = "encounters", security(("bearer" = [])), request_body = StartEncounter,
     responses((status = 201, body = EncounterView), (status = 400), (status = 401)))]
-pub async fn start(State(state): State<AppState>, account: CurrentAccount, ApiJson(input): ApiJson<StartEncounter>) -> Result<Response, ApiError> {
+pub async fn start(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    ApiJson(input): ApiJson<StartEncounter>,
+) -> Result<Response, ApiError> {
     if let Some(location) = input.location {
         validate::location(location.latitude, location.longitude, location.accuracy_m)?;
     }
@@ -105,7 +109,10 @@ pub async fn start(State(state): State<AppState>, account: CurrentAccount, ApiJs
 
 /// The caller's encounters, newest first.
 #[utoipa::path(get, path = "/api/v1/encounters", tag = "encounters", security(("bearer" = [])), responses((status = 200, body = [EncounterView])))]
-pub async fn list(State(state): State<AppState>, account: CurrentAccount) -> Result<Json<Vec<EncounterView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+) -> Result<Json<Vec<EncounterView>>, ApiError> {
     let mut views = Vec::new();
     for encounter in state.store.encounters_of(account.0.id).await? {
         let uploads = state.store.uploads_of(encounter.id).await?;
@@ -117,7 +124,11 @@ pub async fn list(State(state): State<AppState>, account: CurrentAccount) -> Res
 /// One encounter, for its owner, an attorney assigned to it, or an admin.
 #[utoipa::path(get, path = "/api/v1/encounters/{id}", tag = "encounters", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = EncounterView), (status = 403), (status = 404)))]
-pub async fn read(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Json<EncounterView>, ApiError> {
+pub async fn read(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<EncounterView>, ApiError> {
     let (encounter, _) = readable_encounter(&state, &account, &id).await?;
     let uploads = state.store.uploads_of(encounter.id).await?;
     Ok(Json(view(&encounter, &uploads)))
@@ -126,7 +137,11 @@ pub async fn read(State(state): State<AppState>, account: CurrentAccount, Path(i
 /// Ends the caller's encounter. Chunks still queued on the phone may upload afterwards.
 #[utoipa::path(post, path = "/api/v1/encounters/{id}/end", tag = "encounters", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = EncounterView), (status = 403), (status = 404), (status = 409)))]
-pub async fn end(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Json<EncounterView>, ApiError> {
+pub async fn end(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<EncounterView>, ApiError> {
     let encounter = owned_encounter(&state, &account, parse_id(&id)?).await?;
     if encounter.ended_at_us.is_some() {
         return Err(ApiError::conflict("This encounter has already ended."));
@@ -146,12 +161,25 @@ pub async fn assign_attorney(
     ApiJson(input): ApiJson<AssignAttorney>,
 ) -> Result<StatusCode, ApiError> {
     account.require(Role::Admin)?;
-    let encounter = state.store.encounter(parse_id(&id)?).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
-    let attorney_id: AccountId =
-        input.attorney_id.parse().map_err(|_| ApiError::invalid_field("attorney_id", "attorney_id is not an account id."))?;
-    let attorney = state.store.account(attorney_id).await?.ok_or_else(|| ApiError::invalid_field("attorney_id", "No such account."))?;
+    let encounter = state
+        .store
+        .encounter(parse_id(&id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such encounter."))?;
+    let attorney_id: AccountId = input
+        .attorney_id
+        .parse()
+        .map_err(|_| ApiError::invalid_field("attorney_id", "attorney_id is not an account id."))?;
+    let attorney = state
+        .store
+        .account(attorney_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid_field("attorney_id", "No such account."))?;
     if !attorney.has_role(Role::Attorney) {
-        return Err(ApiError::invalid_field("attorney_id", "That account does not have the attorney role."));
+        return Err(ApiError::invalid_field(
+            "attorney_id",
+            "That account does not have the attorney role.",
+        ));
     }
     state.store.assign_attorney(encounter.id, attorney.id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -176,8 +204,16 @@ impl Access {
 }
 
 /// The encounter if the caller owns it.
-pub async fn owned_encounter(state: &AppState, account: &CurrentAccount, id: EncounterId) -> Result<Encounter, ApiError> {
-    let encounter = state.store.encounter(id).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
+pub async fn owned_encounter(
+    state: &AppState,
+    account: &CurrentAccount,
+    id: EncounterId,
+) -> Result<Encounter, ApiError> {
+    let encounter = state
+        .store
+        .encounter(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such encounter."))?;
     if encounter.owner != account.0.id {
         return Err(ApiError::forbidden("This encounter belongs to another account."));
     }
@@ -185,18 +221,34 @@ pub async fn owned_encounter(state: &AppState, account: &CurrentAccount, id: Enc
 }
 
 /// The encounter if the caller owns it, is an attorney assigned to it, or is an admin.
-pub async fn readable_encounter(state: &AppState, account: &CurrentAccount, id: &str) -> Result<(Encounter, Access), ApiError> {
-    let encounter = state.store.encounter(parse_id(id)?).await?.ok_or_else(|| ApiError::not_found("No such encounter."))?;
+pub async fn readable_encounter(
+    state: &AppState,
+    account: &CurrentAccount,
+    id: &str,
+) -> Result<(Encounter, Access), ApiError> {
+    let encounter = state
+        .store
+        .encounter(parse_id(id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such encounter."))?;
     if encounter.owner == account.0.id {
         return Ok((encounter, Access::Owner));
     }
-    if account.0.has_role(Role::Attorney) && state.store.encounter_attorneys(encounter.id).await?.contains(&account.0.id) {
+    if account.0.has_role(Role::Attorney)
+        && state
+            .store
+            .encounter_attorneys(encounter.id)
+            .await?
+            .contains(&account.0.id)
+    {
         return Ok((encounter, Access::Attorney));
     }
     if account.0.has_role(Role::Admin) {
         return Ok((encounter, Access::Admin));
     }
-    Err(ApiError::forbidden("Only the person who recorded this encounter, an attorney assigned to it, or an admin may see it."))
+    Err(ApiError::forbidden(
+        "Only the person who recorded this encounter, an attorney assigned to it, or an admin may see it.",
+    ))
 }
 
 fn parse_id(id: &str) -> Result<EncounterId, ApiError> {
@@ -205,7 +257,11 @@ fn parse_id(id: &str) -> Result<EncounterId, ApiError> {
 
 fn view(encounter: &Encounter, uploads: &[Upload]) -> EncounterView {
     let location = match (encounter.latitude, encounter.longitude) {
-        (Some(latitude), Some(longitude)) => Some(LocationInput { latitude, longitude, accuracy_m: encounter.accuracy_m }),
+        (Some(latitude), Some(longitude)) => Some(LocationInput {
+            latitude,
+            longitude,
+            accuracy_m: encounter.accuracy_m,
+        }),
         _ => None,
     };
     EncounterView {

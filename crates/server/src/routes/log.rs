@@ -26,14 +26,25 @@ const TEXT: &str = "text/plain; charset=utf-8";
 /// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log", responses((status = 200, content_type = "text/plain"), (status = 404)))]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let checkpoint = state.log.latest_checkpoint().ok_or_else(|| ApiError::not_found("The log is empty: no checkpoint yet."))?;
-    Ok(([(header::CONTENT_TYPE, TEXT), (header::CACHE_CONTROL, "no-cache")], checkpoint.note.clone()).into_response())
+    let checkpoint = state
+        .log
+        .latest_checkpoint()
+        .ok_or_else(|| ApiError::not_found("The log is empty: no checkpoint yet."))?;
+    Ok((
+        [(header::CONTENT_TYPE, TEXT), (header::CACHE_CONTROL, "no-cache")],
+        checkpoint.note.clone(),
+    )
+        .into_response())
 }
 
 /// The log's verifier key (signed-note form).
 #[utoipa::path(get, path = "/log/key", tag = "log", responses((status = 200, content_type = "text/plain")))]
 pub async fn key(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, TEXT)], format!("{}\n", state.log.key().verifier_key())).into_response()
+    (
+        [(header::CONTENT_TYPE, TEXT)],
+        format!("{}\n", state.log.key().verifier_key()),
+    )
+        .into_response()
 }
 
 /// A C2SP tlog-tiles tile: `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`.
@@ -58,19 +69,30 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
         TileRef::Hashes { level, index, width } => {
             let level_size = size >> (u32::from(level) * u32::from(TILE_HEIGHT));
             check_within(index, width, level_size)?;
-            let hashes = state.store.hashes_at_level(level * TILE_HEIGHT, index * TILE_WIDTH, width).await?;
+            let hashes = state
+                .store
+                .hashes_at_level(level * TILE_HEIGHT, index * TILE_WIDTH, width)
+                .await?;
             hashes.iter().flat_map(|h| h.0).collect()
         }
     };
     // Full tiles never change; partial ones are replaced by wider ones as the log grows.
-    let cache = if matches!(tile, TileRef::Entries { width: TILE_WIDTH, .. } | TileRef::Hashes { width: TILE_WIDTH, .. }) {
+    let cache = if matches!(
+        tile,
+        TileRef::Entries { width: TILE_WIDTH, .. } | TileRef::Hashes { width: TILE_WIDTH, .. }
+    ) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
     let mut response = body.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }
 
@@ -107,7 +129,10 @@ pub struct ProofView {
 
 /// Inclusion proof of leaf `index` in the tree of `size` leaves.
 #[utoipa::path(get, path = "/log/proof/inclusion", tag = "log", params(InclusionQuery), responses((status = 200, body = ProofView), (status = 400)))]
-pub async fn inclusion(State(state): State<AppState>, Query(q): Query<InclusionQuery>) -> Result<Json<ProofView>, ApiError> {
+pub async fn inclusion(
+    State(state): State<AppState>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Json<ProofView>, ApiError> {
     if q.index >= q.size || q.size > state.log.head().size {
         return Err(ApiError::bad_request("Need index < size <= the log's size."));
     }
@@ -116,7 +141,10 @@ pub async fn inclusion(State(state): State<AppState>, Query(q): Query<InclusionQ
 
 /// Consistency proof from the tree of `old` leaves to the tree of `size` leaves.
 #[utoipa::path(get, path = "/log/proof/consistency", tag = "log", params(ConsistencyQuery), responses((status = 200, body = ProofView), (status = 400)))]
-pub async fn consistency(State(state): State<AppState>, Query(q): Query<ConsistencyQuery>) -> Result<Json<ProofView>, ApiError> {
+pub async fn consistency(
+    State(state): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Json<ProofView>, ApiError> {
     if q.old == 0 || q.old > q.size || q.size > state.log.head().size {
         return Err(ApiError::bad_request("Need 0 < old <= size <= the log's size."));
     }
@@ -124,5 +152,7 @@ pub async fn consistency(State(state): State<AppState>, Query(q): Query<Consiste
 }
 
 fn hex_proof(hashes: Vec<amparo_core::Hash>) -> ProofView {
-    ProofView { hashes: hashes.iter().map(|h| hex::encode(h.0)).collect() }
+    ProofView {
+        hashes: hashes.iter().map(|h| hex::encode(h.0)).collect(),
+    }
 }

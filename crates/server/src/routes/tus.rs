@@ -30,7 +30,10 @@ pub static AMPARO_RECEIPT: HeaderName = HeaderName::from_static("amparo-receipt"
 /// we speak (412 otherwise, with the versions we do).
 pub async fn version_check(request: Request, next: Next) -> Response {
     let version_ok = request.method() == Method::OPTIONS
-        || request.headers().get(&TUS_RESUMABLE).is_some_and(|v| v.as_bytes() == TUS_VERSION.as_bytes());
+        || request
+            .headers()
+            .get(&TUS_RESUMABLE)
+            .is_some_and(|v| v.as_bytes() == TUS_VERSION.as_bytes());
     let mut response = if version_ok {
         next.run(request).await
     } else {
@@ -43,7 +46,9 @@ pub async fn version_check(request: Request, next: Next) -> Response {
             .with_header(TUS_VERSION_H.clone(), HeaderValue::from_static(TUS_VERSION)),
         )
     };
-    response.headers_mut().insert(TUS_RESUMABLE.clone(), HeaderValue::from_static(TUS_VERSION));
+    response
+        .headers_mut()
+        .insert(TUS_RESUMABLE.clone(), HeaderValue::from_static(TUS_VERSION));
     response
 }
 
@@ -67,7 +72,9 @@ pub fn declared_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let length = u64_header(headers, &UPLOAD_LENGTH)?;
     let deferred = headers.get(&UPLOAD_DEFER_LENGTH);
     match (length, deferred) {
-        (Some(_), Some(_)) => Err(ApiError::bad_request("Send either Upload-Length or Upload-Defer-Length, not both.")),
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "Send either Upload-Length or Upload-Defer-Length, not both.",
+        )),
         (Some(n), None) => Ok(Some(n)),
         (None, Some(v)) if v.as_bytes() == b"1" => Ok(None),
         (None, Some(_)) => Err(ApiError::bad_request("Upload-Defer-Length must be 1.")),
@@ -82,21 +89,27 @@ pub fn metadata(headers: &HeaderMap) -> Result<Vec<(String, Option<String>)>, Ap
     let Some(raw) = headers.get(&UPLOAD_METADATA) else {
         return Ok(Vec::new());
     };
-    let raw = raw.to_str().map_err(|_| ApiError::bad_request("Upload-Metadata must be ASCII."))?;
+    let raw = raw
+        .to_str()
+        .map_err(|_| ApiError::bad_request("Upload-Metadata must be ASCII."))?;
     let mut pairs = Vec::new();
     for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let mut parts = pair.split(' ');
         let key = parts.next().unwrap_or_default();
         let value = parts.next();
         if key.is_empty() || parts.next().is_some() || pairs.iter().any(|(k, _)| k == key) {
-            return Err(ApiError::bad_request(format!("Upload-Metadata has a malformed or repeated pair: {pair:?}.")));
+            return Err(ApiError::bad_request(format!(
+                "Upload-Metadata has a malformed or repeated pair: {pair:?}."
+            )));
         }
         let value = value
             .map(|v| {
                 B64.decode(v)
                     .ok()
                     .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or_else(|| ApiError::bad_request(format!("Upload-Metadata value for {key:?} is not base64 UTF-8.")))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!("Upload-Metadata value for {key:?} is not base64 UTF-8."))
+                    })
             })
             .transpose()?;
         pairs.push((key.to_owned(), value));
@@ -109,12 +122,16 @@ pub fn checksum(headers: &HeaderMap) -> Result<Option<[u8; 32]>, ApiError> {
     let Some(value) = headers.get(&UPLOAD_CHECKSUM) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| ApiError::bad_request("Upload-Checksum must be ASCII."))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("Upload-Checksum must be ASCII."))?;
     let (algorithm, digest) = value
         .split_once(' ')
         .ok_or_else(|| ApiError::bad_request("Upload-Checksum must be: sha256 <base64 digest>."))?;
     if !algorithm.eq_ignore_ascii_case("sha256") {
-        return Err(ApiError::bad_request(format!("Checksum algorithm {algorithm:?} is not supported: use sha256.")));
+        return Err(ApiError::bad_request(format!(
+            "Checksum algorithm {algorithm:?} is not supported: use sha256."
+        )));
     }
     B64.decode(digest.trim())
         .ok()

@@ -24,7 +24,13 @@ use object_store::{ObjectStoreExt, PutPayload};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/uploads", post(create).options(options))
-        .route("/api/v1/uploads/{id}", axum::routing::head(status).patch(append).delete(terminate).options(options))
+        .route(
+            "/api/v1/uploads/{id}",
+            axum::routing::head(status)
+                .patch(append)
+                .delete(terminate)
+                .options(options),
+        )
         .layer(axum::middleware::from_fn(tus::version_check))
 }
 
@@ -34,7 +40,10 @@ pub async fn options(State(state): State<AppState>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(tus::TUS_VERSION_H.clone(), HeaderValue::from_static(tus::TUS_VERSION));
     headers.insert(tus::TUS_EXTENSION.clone(), HeaderValue::from_static(tus::EXTENSIONS));
-    headers.insert(tus::TUS_MAX_SIZE.clone(), HeaderValue::from(state.limits.max_upload_bytes));
+    headers.insert(
+        tus::TUS_MAX_SIZE.clone(),
+        HeaderValue::from(state.limits.max_upload_bytes),
+    );
     headers.insert(tus::TUS_CHECKSUM_ALGORITHM.clone(), HeaderValue::from_static("sha256"));
     (StatusCode::NO_CONTENT, headers).into_response()
 }
@@ -43,10 +52,18 @@ pub async fn options(State(state): State<AppState>) -> Response {
 /// creation-defer-length). `Upload-Metadata` must name `encounter_id`; `filetype` is kept.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads", security(("bearer" = [])),
     responses((status = 201, description = "Created; Location names the upload"), (status = 400), (status = 401), (status = 403), (status = 413)))]
-pub async fn create(State(state): State<AppState>, account: CurrentAccount, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let length = tus::declared_length(&headers)?;
     if length.is_some_and(|n| n > state.limits.max_upload_bytes) {
-        return Err(ApiError::too_large(format!("A recording may be at most {} bytes.", state.limits.max_upload_bytes)));
+        return Err(ApiError::too_large(format!(
+            "A recording may be at most {} bytes.",
+            state.limits.max_upload_bytes
+        )));
     }
     let metadata = tus::metadata(&headers)?;
     let value = |key: &str| metadata.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.clone());
@@ -55,7 +72,9 @@ pub async fn create(State(state): State<AppState>, account: CurrentAccount, head
         .parse()
         .map_err(|_| ApiError::bad_request("encounter_id in Upload-Metadata is not an encounter id."))?;
     owned_encounter(&state, &account, encounter_id).await?;
-    let media_type = value("filetype").or_else(|| value("mimetype")).filter(|t| valid_media_type(t));
+    let media_type = value("filetype")
+        .or_else(|| value("mimetype"))
+        .filter(|t| valid_media_type(t));
 
     let now = now_us();
     let upload = Upload {
@@ -66,7 +85,11 @@ pub async fn create(State(state): State<AppState>, account: CurrentAccount, head
         offset: 0,
         chain: CHAIN_START,
         media_type,
-        metadata: headers.get(&tus::UPLOAD_METADATA).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned(),
+        metadata: headers
+            .get(&tus::UPLOAD_METADATA)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
         created_at_us: now,
         expires_at_us: now + expiry_us(&state),
         terminated_at_us: None,
@@ -82,14 +105,21 @@ pub async fn create(State(state): State<AppState>, account: CurrentAccount, head
         upload_headers(StatusCode::CREATED, &upload, None)
     };
     *response.status_mut() = StatusCode::CREATED;
-    response.headers_mut().insert(header::LOCATION, HeaderValue::try_from(location).map_err(ApiError::internal)?);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::try_from(location).map_err(ApiError::internal)?,
+    );
     Ok(response)
 }
 
 /// The upload's offset: where a client resumes.
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(("id" = String, Path, description = "Upload id")), responses((status = 200), (status = 404), (status = 410)))]
-pub async fn status(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn status(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let upload = writable_upload(&state, &account, &id).await?;
     let mut response = upload_headers(StatusCode::OK, &upload, None);
     let headers = response.headers_mut();
@@ -112,7 +142,13 @@ pub async fn status(State(state): State<AppState>, account: CurrentAccount, Path
     params(("id" = String, Path, description = "Upload id")),
     responses((status = 204, description = "Stored; Upload-Offset and Amparo-Receipt in headers"), (status = 409, description = "Wrong Upload-Offset"),
         (status = 410), (status = 413), (status = 415), (status = 460, description = "Checksum mismatch")))]
-pub async fn append(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+pub async fn append(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     if !tus::is_offset_stream(&headers) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -139,7 +175,11 @@ pub async fn append(State(state): State<AppState>, account: CurrentAccount, Path
 /// and logged; evidence is never erased by a request a seized phone could send.
 #[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(("id" = String, Path, description = "Upload id")), responses((status = 204), (status = 404), (status = 410)))]
-pub async fn terminate(State(state): State<AppState>, account: CurrentAccount, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn terminate(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let _guard = state.upload_locks.lock(id).await;
     let upload = writable_upload(&state, &account, &id.to_string()).await?;
@@ -148,12 +188,20 @@ pub async fn terminate(State(state): State<AppState>, account: CurrentAccount, P
 }
 
 /// Reads, checks, stores and logs one chunk; the caller holds the upload's lock.
-async fn accept_chunk(state: &AppState, mut upload: Upload, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn accept_chunk(
+    state: &AppState,
+    mut upload: Upload,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     if let Some(length) = tus::u64_header(headers, &tus::UPLOAD_LENGTH)? {
         upload = declare_length(state, upload, length).await?;
     }
     let expected = tus::checksum(headers)?;
-    let room = upload.length.unwrap_or(state.limits.max_upload_bytes).saturating_sub(upload.offset);
+    let room = upload
+        .length
+        .unwrap_or(state.limits.max_upload_bytes)
+        .saturating_sub(upload.offset);
     let limit = room.min(state.limits.max_chunk_bytes);
     if tus::u64_header(headers, &header::CONTENT_LENGTH)?.is_some_and(|n| n > limit) {
         return Err(chunk_too_large(limit, room));
@@ -166,7 +214,9 @@ async fn accept_chunk(state: &AppState, mut upload: Upload, headers: &HeaderMap,
     let chunk_sha256 = sha256(&bytes);
     if expected.is_some() && cut_short {
         // A cut-off chunk cannot match its checksum; the client will resend it whole.
-        return Err(ApiError::bad_request("The connection closed before the chunk was complete."));
+        return Err(ApiError::bad_request(
+            "The connection closed before the chunk was complete.",
+        ));
     }
     if expected.is_some_and(|expected| expected != chunk_sha256) {
         return Err(tus::checksum_mismatch());
@@ -177,7 +227,11 @@ async fn accept_chunk(state: &AppState, mut upload: Upload, headers: &HeaderMap,
     let length = bytes.len() as u64;
     let key = object_store::path::Path::from(chunk_blob_key(upload.id, upload.offset));
     // Durable before logged: the blob store fsyncs the chunk (see `blobs`).
-    state.blobs.put(&key, PutPayload::from(bytes)).await.map_err(ApiError::internal)?;
+    state
+        .blobs
+        .put(&key, PutPayload::from(bytes))
+        .await
+        .map_err(ApiError::internal)?;
 
     let leaf = EvidenceLeaf {
         encounter_id: upload.encounter,
@@ -189,10 +243,16 @@ async fn accept_chunk(state: &AppState, mut upload: Upload, headers: &HeaderMap,
         received_at_us,
     };
     let expires_at_us = received_at_us + expiry_us(state);
-    let appended = state.log.append(leaf.clone(), expires_at_us).await.map_err(|e| match e {
-        crate::log::AppendError::Closed => ApiError::unavailable("The server is restarting: send this chunk again."),
-        crate::log::AppendError::Store(e) => ApiError::internal(e),
-    })?;
+    let appended = state
+        .log
+        .append(leaf.clone(), expires_at_us)
+        .await
+        .map_err(|e| match e {
+            crate::log::AppendError::Closed => {
+                ApiError::unavailable("The server is restarting: send this chunk again.")
+            }
+            crate::log::AppendError::Store(e) => ApiError::internal(e),
+        })?;
     let receipt = Receipt::sign(state.log.key(), appended.index, appended.leaf_hash, received_at_us);
     upload.offset += length;
     upload.chain = leaf.chain_sha256;
@@ -203,10 +263,13 @@ async fn accept_chunk(state: &AppState, mut upload: Upload, headers: &HeaderMap,
 async fn declare_length(state: &AppState, upload: Upload, length: u64) -> Result<Upload, ApiError> {
     match upload.length {
         Some(known) if known == length => Ok(upload),
-        Some(known) => Err(ApiError::bad_request(format!("This upload's length is already {known}; it cannot change."))),
-        None if length > state.limits.max_upload_bytes => {
-            Err(ApiError::too_large(format!("A recording may be at most {} bytes.", state.limits.max_upload_bytes)))
-        }
+        Some(known) => Err(ApiError::bad_request(format!(
+            "This upload's length is already {known}; it cannot change."
+        ))),
+        None if length > state.limits.max_upload_bytes => Err(ApiError::too_large(format!(
+            "A recording may be at most {} bytes.",
+            state.limits.max_upload_bytes
+        ))),
         None if length < upload.offset => Err(ApiError::bad_request(format!(
             "Upload-Length {length} is less than the {} bytes already received.",
             upload.offset
@@ -238,7 +301,9 @@ fn chunk_too_large(limit: u64, room: u64) -> ApiError {
     if limit < room {
         ApiError::too_large(format!("A chunk may be at most {limit} bytes: send smaller chunks."))
     } else {
-        ApiError::too_large(format!("This chunk goes past the recording's declared length: only {room} more bytes fit."))
+        ApiError::too_large(format!(
+            "This chunk goes past the recording's declared length: only {room} more bytes fit."
+        ))
     }
 }
 
@@ -256,15 +321,23 @@ fn upload_headers(status: StatusCode, upload: &Upload, receipt: Option<&Receipt>
 
 /// The upload, if the caller owns it and it still takes chunks.
 async fn writable_upload(state: &AppState, account: &CurrentAccount, id: &str) -> Result<Upload, ApiError> {
-    let upload = state.store.upload(parse_id(id)?).await?.ok_or_else(|| ApiError::not_found("No such upload."))?;
+    let upload = state
+        .store
+        .upload(parse_id(id)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such upload."))?;
     if upload.owner != account.0.id {
         return Err(ApiError::forbidden("This upload belongs to another account."));
     }
     if upload.terminated_at_us.is_some() {
-        return Err(ApiError::gone("This upload was ended; what it received is kept. Start a new upload to record more."));
+        return Err(ApiError::gone(
+            "This upload was ended; what it received is kept. Start a new upload to record more.",
+        ));
     }
     if upload.expires_at_us < now_us() {
-        return Err(ApiError::gone("This upload expired after a long pause; what it received is kept. Start a new upload."));
+        return Err(ApiError::gone(
+            "This upload expired after a long pause; what it received is kept. Start a new upload.",
+        ));
     }
     Ok(upload)
 }
@@ -280,7 +353,11 @@ fn expiry_us(state: &AppState) -> i64 {
 /// `type/subtype[;params]` of token characters: what we will later put in a Content-Type.
 fn valid_media_type(text: &str) -> bool {
     let essence = text.split(';').next().unwrap_or_default();
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
     text.len() <= 127
         && text.bytes().all(|b| (0x20..0x7f).contains(&b))
         && essence.split_once('/').is_some_and(|(t, s)| token(t) && token(s))

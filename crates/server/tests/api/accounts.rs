@@ -6,13 +6,27 @@ use serde_json::json;
 async fn sign_up_log_in_and_see_yourself() {
     let server = TestServer::start().await;
     let (token, id) = server.member().await;
-    let me: serde_json::Value =
-        server.request(Method::GET, "/api/v1/accounts/me", Some(&token)).send().await.expect("me").json().await.expect("json");
+    let me: serde_json::Value = server
+        .request(Method::GET, "/api/v1/accounts/me", Some(&token))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["id"], id);
     assert_eq!(me["roles"], json!(["member"]));
-    let out = server.request(Method::DELETE, "/api/v1/sessions/current", Some(&token)).send().await.expect("log out");
+    let out = server
+        .request(Method::DELETE, "/api/v1/sessions/current", Some(&token))
+        .send()
+        .await
+        .expect("log out");
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    let after = server.request(Method::GET, "/api/v1/accounts/me", Some(&token)).send().await.expect("me");
+    let after = server
+        .request(Method::GET, "/api/v1/accounts/me", Some(&token))
+        .send()
+        .await
+        .expect("me");
     problem(after, 401).await;
 }
 
@@ -20,14 +34,25 @@ async fn sign_up_log_in_and_see_yourself() {
 async fn bad_sign_ups_name_the_field() {
     let server = TestServer::start().await;
     let cases = [
-        (json!({"username": "ab", "password": "long enough password"}), "username"),
+        (
+            json!({"username": "ab", "password": "long enough password"}),
+            "username",
+        ),
         (json!({"username": "valid_name", "password": "short"}), "password"),
         (json!({"password": "long enough password"}), "username"),
         (json!({"username": 5, "password": "long enough password"}), "username"),
-        (json!({"username": "valid_name", "password": "long enough password", "email": "x"}), "email"),
+        (
+            json!({"username": "valid_name", "password": "long enough password", "email": "x"}),
+            "email",
+        ),
     ];
     for (body, field) in cases {
-        let response = server.request(Method::POST, "/api/v1/accounts", None).json(&body).send().await.expect("send");
+        let response = server
+            .request(Method::POST, "/api/v1/accounts", None)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
         let problem = problem(response, 400).await;
         assert_eq!(problem["field"], field, "{body}");
     }
@@ -45,24 +70,60 @@ async fn bad_sign_ups_name_the_field() {
 async fn usernames_are_unique_and_wrong_passwords_fail() {
     let server = TestServer::start().await;
     let body = json!({"username": "Maria", "password": "a long enough password"});
-    let first = server.request(Method::POST, "/api/v1/accounts", None).json(&body).send().await.expect("send");
+    let first = server
+        .request(Method::POST, "/api/v1/accounts", None)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(first.status(), StatusCode::CREATED);
     let again = json!({"username": "maria", "password": "another long password"});
-    let second = server.request(Method::POST, "/api/v1/accounts", None).json(&again).send().await.expect("send");
+    let second = server
+        .request(Method::POST, "/api/v1/accounts", None)
+        .json(&again)
+        .send()
+        .await
+        .expect("send");
     problem(second, 409).await;
     let wrong = json!({"username": "Maria", "password": "not the password at all"});
-    let login = server.request(Method::POST, "/api/v1/sessions", None).json(&wrong).send().await.expect("send");
+    let login = server
+        .request(Method::POST, "/api/v1/sessions", None)
+        .json(&wrong)
+        .send()
+        .await
+        .expect("send");
     problem(login, 401).await;
     let nobody = json!({"username": "nobody_here", "password": "not the password at all"});
-    let login = server.request(Method::POST, "/api/v1/sessions", None).json(&nobody).send().await.expect("send");
+    let login = server
+        .request(Method::POST, "/api/v1/sessions", None)
+        .json(&nobody)
+        .send()
+        .await
+        .expect("send");
     problem(login, 401).await;
 }
 
 #[tokio::test]
 async fn tokens_are_checked_and_roles_need_an_admin() {
     let server = TestServer::start().await;
-    problem(server.request(Method::GET, "/api/v1/accounts/me", None).send().await.expect("send"), 401).await;
-    problem(server.request(Method::GET, "/api/v1/accounts/me", Some("forged")).send().await.expect("send"), 401).await;
+    problem(
+        server
+            .request(Method::GET, "/api/v1/accounts/me", None)
+            .send()
+            .await
+            .expect("send"),
+        401,
+    )
+    .await;
+    problem(
+        server
+            .request(Method::GET, "/api/v1/accounts/me", Some("forged"))
+            .send()
+            .await
+            .expect("send"),
+        401,
+    )
+    .await;
     let (token, id) = server.member().await;
     let grant = server
         .request(Method::POST, &format!("/api/v1/accounts/{id}/roles"), Some(&token))
@@ -74,7 +135,11 @@ async fn tokens_are_checked_and_roles_need_an_admin() {
 
     // An admin (made through the store, as `amparo admin grant-role` does) can grant roles.
     let admin_id = id.parse().expect("account id");
-    server.store.grant_role(admin_id, amparo_core::roles::Role::Admin).await.expect("grant");
+    server
+        .store
+        .grant_role(admin_id, amparo_core::roles::Role::Admin)
+        .await
+        .expect("grant");
     let (_, other) = server.member().await;
     let grant = server
         .request(Method::POST, &format!("/api/v1/accounts/{other}/roles"), Some(&token))
@@ -96,12 +161,24 @@ async fn tokens_are_checked_and_roles_need_an_admin() {
 
 #[tokio::test]
 async fn strangers_are_rate_limited() {
-    let limits = amparo_server::limits::Limits { anonymous_requests_per_minute: 3, ..Default::default() };
+    let limits = amparo_server::limits::Limits {
+        anonymous_requests_per_minute: 3,
+        ..Default::default()
+    };
     let server = TestServer::start_with(limits).await;
     let body = json!({"username": "nobody_here", "password": "not the password at all"});
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(server.request(Method::POST, "/api/v1/sessions", None).json(&body).send().await.expect("send").status().as_u16());
+        statuses.push(
+            server
+                .request(Method::POST, "/api/v1/sessions", None)
+                .json(&body)
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
 }
@@ -113,16 +190,58 @@ async fn encounters_belong_to_their_owner() {
     let (stranger, _) = server.member().await;
     let id = server.start_encounter(&owner).await;
     let path = format!("/api/v1/encounters/{id}");
-    problem(server.request(Method::GET, &path, Some(&stranger)).send().await.expect("send"), 403).await;
-    problem(server.request(Method::POST, &format!("{path}/end"), Some(&stranger)).send().await.expect("send"), 403).await;
-    problem(server.request(Method::GET, &format!("{path}/bundle"), Some(&stranger)).send().await.expect("send"), 403).await;
-    let ended = server.request(Method::POST, &format!("{path}/end"), Some(&owner)).send().await.expect("send");
+    problem(
+        server
+            .request(Method::GET, &path, Some(&stranger))
+            .send()
+            .await
+            .expect("send"),
+        403,
+    )
+    .await;
+    problem(
+        server
+            .request(Method::POST, &format!("{path}/end"), Some(&stranger))
+            .send()
+            .await
+            .expect("send"),
+        403,
+    )
+    .await;
+    problem(
+        server
+            .request(Method::GET, &format!("{path}/bundle"), Some(&stranger))
+            .send()
+            .await
+            .expect("send"),
+        403,
+    )
+    .await;
+    let ended = server
+        .request(Method::POST, &format!("{path}/end"), Some(&owner))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(ended.status(), StatusCode::OK);
     let body: serde_json::Value = ended.json().await.expect("json");
     assert!(body["ended_at"].is_string());
-    problem(server.request(Method::POST, &format!("{path}/end"), Some(&owner)).send().await.expect("send"), 409).await;
-    let list: serde_json::Value =
-        server.request(Method::GET, "/api/v1/encounters", Some(&owner)).send().await.expect("send").json().await.expect("json");
+    problem(
+        server
+            .request(Method::POST, &format!("{path}/end"), Some(&owner))
+            .send()
+            .await
+            .expect("send"),
+        409,
+    )
+    .await;
+    let list: serde_json::Value = server
+        .request(Method::GET, "/api/v1/encounters", Some(&owner))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let bad = server
         .request(Method::POST, "/api/v1/encounters", Some(&owner))
@@ -143,10 +262,33 @@ async fn encounters_belong_to_their_owner() {
 #[tokio::test]
 async fn openapi_document_lists_the_api() {
     let server = TestServer::start().await;
-    let doc: serde_json::Value =
-        server.request(Method::GET, "/api/v1/openapi.json", None).send().await.expect("send").json().await.expect("json");
-    for path in ["/api/v1/accounts", "/api/v1/sessions", "/api/v1/encounters", "/api/v1/encounters/{id}/end", "/api/v1/encounters/{id}/bundle", "/api/v1/uploads", "/api/v1/uploads/{id}", "/log/checkpoint"] {
+    let doc: serde_json::Value = server
+        .request(Method::GET, "/api/v1/openapi.json", None)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/sessions",
+        "/api/v1/encounters",
+        "/api/v1/encounters/{id}/end",
+        "/api/v1/encounters/{id}/bundle",
+        "/api/v1/uploads",
+        "/api/v1/uploads/{id}",
+        "/log/checkpoint",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
-    problem(server.request(Method::GET, "/nowhere", None).send().await.expect("send"), 404).await;
+    problem(
+        server
+            .request(Method::GET, "/nowhere", None)
+            .send()
+            .await
+            .expect("send"),
+        404,
+    )
+    .await;
 }

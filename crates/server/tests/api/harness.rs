@@ -28,13 +28,21 @@ impl TestServer {
 
     /// A server whose per-account limit will not slow a test that sends hundreds of chunks.
     pub async fn start_unthrottled() -> Self {
-        Self::start_with(Limits { account_requests_per_second: 100_000, account_burst: 100_000, ..Limits::default() }).await
+        Self::start_with(Limits {
+            account_requests_per_second: 100_000,
+            account_burst: 100_000,
+            ..Limits::default()
+        })
+        .await
     }
 
     pub async fn start_with(limits: Limits) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store: Arc<dyn Store> =
-            Arc::new(amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db")).await.expect("sqlite store"));
+        let store: Arc<dyn Store> = Arc::new(
+            amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
+                .await
+                .expect("sqlite store"),
+        );
         Self::start_on(store, dir, limits).await
     }
 
@@ -43,18 +51,31 @@ impl TestServer {
         let scratch = dir.path().join("tmp");
         std::fs::create_dir_all(&media).expect("media dir");
         std::fs::create_dir_all(&scratch).expect("scratch dir");
-        let blobs = Arc::new(LocalFileSystem::new_with_prefix(&media).expect("blob dir").with_fsync(true));
+        let blobs = Arc::new(
+            LocalFileSystem::new_with_prefix(&media)
+                .expect("blob dir")
+                .with_fsync(true),
+        );
         let key = Arc::new(LogKey::generate("test.amparo.local/log").expect("key"));
         let key_vkey = key.verifier_key();
         let stop_log = CancellationToken::new();
-        let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log).await.expect("log starts");
+        let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
+            .await
+            .expect("log starts");
         let state = AppState::new(store.clone(), blobs, log, limits, scratch);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();
         let stop = stop_http.clone();
         tokio::spawn(async move { serve(listener, state, async move { stop.cancelled().await }).await });
-        TestServer { base, client: Client::new(), store, key_vkey, dir, stop_http }
+        TestServer {
+            base,
+            client: Client::new(),
+            store,
+            key_vkey,
+            dir,
+            stop_http,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -89,7 +110,10 @@ impl TestServer {
             .json()
             .await
             .expect("session json");
-        (session["token"].as_str().expect("token").to_owned(), session["account"]["id"].as_str().expect("id").to_owned())
+        (
+            session["token"].as_str().expect("token").to_owned(),
+            session["account"]["id"].as_str().expect("id").to_owned(),
+        )
     }
 
     pub async fn start_encounter(&self, token: &str) -> String {
@@ -112,7 +136,10 @@ impl TestServer {
             .request(Method::POST, "/api/v1/uploads", Some(token))
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Defer-Length", "1")
-            .header("Upload-Metadata", format!("encounter_id {},filetype {}", b64(encounter), b64("video/webm")))
+            .header(
+                "Upload-Metadata",
+                format!("encounter_id {},filetype {}", b64(encounter), b64("video/webm")),
+            )
             .send()
             .await
             .expect("create upload");
@@ -144,6 +171,9 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     let body: Value = response.json().await.expect("problem json");
     assert_eq!(body["status"], status);
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a detail a person can act on");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "a detail a person can act on"
+    );
     body
 }

@@ -6,20 +6,33 @@ use reqwest::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 
 fn receipt_of(response: &reqwest::Response) -> Receipt {
-    let header = response.headers().get("amparo-receipt").expect("a receipt on every acknowledged chunk");
+    let header = response
+        .headers()
+        .get("amparo-receipt")
+        .expect("a receipt on every acknowledged chunk");
     Receipt::from_header(header.to_str().expect("ascii")).expect("receipt parses")
 }
 
 #[tokio::test]
 async fn options_advertise_tus_and_its_extensions() {
     let server = TestServer::start().await;
-    let response = server.request(Method::OPTIONS, "/api/v1/uploads", None).send().await.expect("send");
+    let response = server
+        .request(Method::OPTIONS, "/api/v1/uploads", None)
+        .send()
+        .await
+        .expect("send");
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(response.headers()["tus-version"], "1.0.0");
     assert_eq!(response.headers()["tus-resumable"], "1.0.0");
     assert_eq!(response.headers()["tus-checksum-algorithm"], "sha256");
     let extensions = response.headers()["tus-extension"].to_str().expect("ascii");
-    for ext in ["creation", "creation-with-upload", "checksum", "termination", "expiration"] {
+    for ext in [
+        "creation",
+        "creation-with-upload",
+        "checksum",
+        "termination",
+        "expiration",
+    ] {
         assert!(extensions.split(',').any(|e| e == ext), "{ext}");
     }
 }
@@ -46,7 +59,12 @@ async fn chunks_get_signed_receipts_and_resume_from_the_offset() {
         assert_eq!(response.headers()["upload-offset"], offset.to_string().as_str());
         assert!(response.headers().contains_key("upload-expires"));
     }
-    let head = server.request(Method::HEAD, &upload, Some(&token)).header("Tus-Resumable", "1.0.0").send().await.expect("head");
+    let head = server
+        .request(Method::HEAD, &upload, Some(&token))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("head");
     assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(head.headers()["upload-offset"], offset.to_string().as_str());
     assert_eq!(head.headers()["upload-defer-length"], "1");
@@ -69,12 +87,18 @@ async fn chunks_get_signed_receipts_and_resume_from_the_offset() {
 
 #[tokio::test]
 async fn bad_chunks_change_nothing_that_was_acknowledged() {
-    let limits = amparo_server::limits::Limits { max_chunk_bytes: 4096, ..Default::default() };
+    let limits = amparo_server::limits::Limits {
+        max_chunk_bytes: 4096,
+        ..Default::default()
+    };
     let server = TestServer::start_with(limits).await;
     let (token, _) = server.member().await;
     let encounter = server.start_encounter(&token).await;
     let upload = server.create_upload(&token, &encounter).await;
-    assert_eq!(server.patch(&token, &upload, 0, vec![7; 100]).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        server.patch(&token, &upload, 0, vec![7; 100]).await.status(),
+        StatusCode::NO_CONTENT
+    );
 
     // Wrong offset: 409.
     problem(server.patch(&token, &upload, 0, vec![8; 100]).await, 409).await;
@@ -154,15 +178,34 @@ async fn bad_chunks_change_nothing_that_was_acknowledged() {
         .await
         .expect("send");
     problem(anonymous, 401).await;
-    problem(server.patch(&token, "/api/v1/uploads/0190c1d2-0000-7000-8000-000000000000", 0, vec![1]).await, 404).await;
+    problem(
+        server
+            .patch(
+                &token,
+                "/api/v1/uploads/0190c1d2-0000-7000-8000-000000000000",
+                0,
+                vec![1],
+            )
+            .await,
+        404,
+    )
+    .await;
 
     // After all that, exactly the two acknowledged chunks are stored.
     let id = upload.rsplit('/').next().expect("id").parse().expect("recording id");
     let chunks = server.store.chunks_of(id).await.expect("chunks");
-    assert_eq!(chunks.iter().map(|c| (c.offset, c.length)).collect::<Vec<_>>(), vec![(0, 100), (100, 100)]);
+    assert_eq!(
+        chunks.iter().map(|c| (c.offset, c.length)).collect::<Vec<_>>(),
+        vec![(0, 100), (100, 100)]
+    );
 
     // Termination: 204, then 410 for anything more; what was received stays.
-    let deleted = server.request(Method::DELETE, &upload, Some(&token)).header("Tus-Resumable", "1.0.0").send().await.expect("send");
+    let deleted = server
+        .request(Method::DELETE, &upload, Some(&token))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     problem(server.patch(&token, &upload, 200, vec![1; 10]).await, 410).await;
     assert_eq!(server.store.chunks_of(id).await.expect("chunks").len(), 2);
@@ -170,12 +213,18 @@ async fn bad_chunks_change_nothing_that_was_acknowledged() {
 
 #[tokio::test]
 async fn expired_uploads_are_gone_but_keep_their_bytes() {
-    let limits = amparo_server::limits::Limits { upload_expiry_secs: 1, ..Default::default() };
+    let limits = amparo_server::limits::Limits {
+        upload_expiry_secs: 1,
+        ..Default::default()
+    };
     let server = TestServer::start_with(limits).await;
     let (token, _) = server.member().await;
     let encounter = server.start_encounter(&token).await;
     let upload = server.create_upload(&token, &encounter).await;
-    assert_eq!(server.patch(&token, &upload, 0, vec![1; 10]).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        server.patch(&token, &upload, 0, vec![1; 10]).await.status(),
+        StatusCode::NO_CONTENT
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     problem(server.patch(&token, &upload, 10, vec![1; 10]).await, 410).await;
     let id = upload.rsplit('/').next().expect("id").parse().expect("recording id");
@@ -202,7 +251,11 @@ async fn creation_with_upload_and_upload_metadata_rules() {
     assert_eq!(response.headers()["upload-offset"], "3");
     assert!(response.headers().contains_key("amparo-receipt"));
 
-    for (metadata, status) in [("", 400), ("encounter_id !!!", 400), (&format!("encounter_id {}", b64("not-an-id")) as &str, 400)] {
+    for (metadata, status) in [
+        ("", 400),
+        ("encounter_id !!!", 400),
+        (&format!("encounter_id {}", b64("not-an-id")) as &str, 400),
+    ] {
         let response = server
             .request(Method::POST, "/api/v1/uploads", Some(&token))
             .header("Tus-Resumable", "1.0.0")

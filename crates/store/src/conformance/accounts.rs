@@ -21,10 +21,17 @@ pub async fn usernames_are_unique_case_insensitively(store: &dyn Store) {
         roles: vec![Role::Member],
         created_at_us: new.created_at_us,
     };
-    assert_eq!(created, expected, "create_account returns the account with the member role");
+    assert_eq!(
+        created, expected,
+        "create_account returns the account with the member role"
+    );
     assert_eq!(ok(store.account(new.id).await, "account"), Some(expected.clone()));
 
-    for spelling in [new.username.clone(), new.username.to_lowercase(), new.username.to_uppercase()] {
+    for spelling in [
+        new.username.clone(),
+        new.username.to_lowercase(),
+        new.username.to_uppercase(),
+    ] {
         let found = ok(store.account_credentials(&spelling).await, "account_credentials");
         assert_eq!(
             found,
@@ -35,18 +42,34 @@ pub async fn usernames_are_unique_case_insensitively(store: &dyn Store) {
     }
 
     let mut shouting = new_account(new.username.to_uppercase());
-    conflict(store.create_account(&shouting).await, "create_account with the username in capitals");
-    assert_eq!(ok(store.account(shouting.id).await, "account"), None, "a refused account is not stored");
+    conflict(
+        store.create_account(&shouting).await,
+        "create_account with the username in capitals",
+    );
+    assert_eq!(
+        ok(store.account(shouting.id).await, "account"),
+        None,
+        "a refused account is not stored"
+    );
 
     shouting.id = new.id;
     shouting.username = fresh_name("other");
     conflict(store.create_account(&shouting).await, "create_account with a taken id");
-    let stranger = ok(store.account_credentials(&shouting.username).await, "account_credentials");
+    let stranger = ok(
+        store.account_credentials(&shouting.username).await,
+        "account_credentials",
+    );
     assert_eq!(stranger, None, "a refused account is not stored");
 
     assert_eq!(ok(store.account(AccountId::new()).await, "account(unknown)"), None);
     let unknown = fresh_name("nobody");
-    assert_eq!(ok(store.account_credentials(&unknown).await, "account_credentials(unknown)"), None);
+    assert_eq!(
+        ok(
+            store.account_credentials(&unknown).await,
+            "account_credentials(unknown)"
+        ),
+        None
+    );
 }
 
 /// Every account is a member; other roles come and go idempotently and stay sorted.
@@ -57,34 +80,66 @@ pub async fn roles_always_include_member(store: &dyn Store) {
     let granted = ok(store.grant_role(acct.id, Role::Admin).await, "grant_role(admin)");
     assert_eq!(roles(granted), [Role::Member, Role::Admin]);
     let again = ok(store.grant_role(acct.id, Role::Admin).await, "grant_role(admin) again");
-    assert_eq!(roles(again), [Role::Member, Role::Admin], "granting twice is granting once");
+    assert_eq!(
+        roles(again),
+        [Role::Member, Role::Admin],
+        "granting twice is granting once"
+    );
     let more = ok(store.grant_role(acct.id, Role::Attorney).await, "grant_role(attorney)");
-    assert_eq!(roles(more), [Role::Member, Role::Attorney, Role::Admin], "roles are sorted");
+    assert_eq!(
+        roles(more),
+        [Role::Member, Role::Attorney, Role::Admin],
+        "roles are sorted"
+    );
     let member = ok(store.grant_role(acct.id, Role::Member).await, "grant_role(member)");
     assert_eq!(roles(member), [Role::Member, Role::Attorney, Role::Admin]);
 
     let revoked = ok(store.revoke_role(acct.id, Role::Admin).await, "revoke_role(admin)");
     assert_eq!(roles(revoked), [Role::Member, Role::Attorney]);
-    let again = ok(store.revoke_role(acct.id, Role::Admin).await, "revoke_role(admin) again");
-    assert_eq!(roles(again), [Role::Member, Role::Attorney], "revoking twice is revoking once");
-    let never = ok(store.revoke_role(acct.id, Role::Responder).await, "revoke_role(never granted)");
+    let again = ok(
+        store.revoke_role(acct.id, Role::Admin).await,
+        "revoke_role(admin) again",
+    );
+    assert_eq!(
+        roles(again),
+        [Role::Member, Role::Attorney],
+        "revoking twice is revoking once"
+    );
+    let never = ok(
+        store.revoke_role(acct.id, Role::Responder).await,
+        "revoke_role(never granted)",
+    );
     assert_eq!(roles(never), [Role::Member, Role::Attorney]);
 
     conflict(store.revoke_role(acct.id, Role::Member).await, "revoke_role(member)");
     let stored = ok(store.account(acct.id).await, "account").map(roles);
-    assert_eq!(stored, Some(vec![Role::Member, Role::Attorney]), "the member role stays");
+    assert_eq!(
+        stored,
+        Some(vec![Role::Member, Role::Attorney]),
+        "the member role stays"
+    );
     let login = ok(store.account_credentials(&acct.username).await, "account_credentials");
     assert_eq!(login.map(|(a, _)| a.roles), Some(vec![Role::Member, Role::Attorney]));
 
-    not_found(store.grant_role(AccountId::new(), Role::Admin).await, "grant_role(unknown account)");
-    not_found(store.revoke_role(AccountId::new(), Role::Admin).await, "revoke_role(unknown account)");
+    not_found(
+        store.grant_role(AccountId::new(), Role::Admin).await,
+        "grant_role(unknown account)",
+    );
+    not_found(
+        store.revoke_role(AccountId::new(), Role::Admin).await,
+        "revoke_role(unknown account)",
+    );
 }
 
 /// A session finds its account (with current roles) until it expires or is deleted.
 pub async fn sessions_expire_and_can_be_deleted(store: &dyn Store) {
     let acct = account(store, "session").await;
-    let session =
-        Session { token_sha256: fresh_token(), account: acct.id, created_at_us: T0, expires_at_us: T0 + DAY };
+    let session = Session {
+        token_sha256: fresh_token(),
+        account: acct.id,
+        created_at_us: T0,
+        expires_at_us: T0 + DAY,
+    };
     ok(store.create_session(&session).await, "create_session");
     let token = &session.token_sha256;
 
@@ -95,15 +150,27 @@ pub async fn sessions_expire_and_can_be_deleted(store: &dyn Store) {
     let expired = ok(at(T0 + DAY).await, "session_account at expiry");
     assert_eq!(expired, None, "a session is over at its expires_at_us");
     assert_eq!(ok(at(T0 + 2 * DAY).await, "session_account after expiry"), None);
-    assert_eq!(ok(store.session_account(&fresh_token(), T0).await, "session_account(unknown)"), None);
+    assert_eq!(
+        ok(
+            store.session_account(&fresh_token(), T0).await,
+            "session_account(unknown)"
+        ),
+        None
+    );
 
     let admin = ok(store.grant_role(acct.id, Role::Admin).await, "grant_role");
     let current = ok(at(T0).await, "session_account after a grant");
     assert_eq!(current, Some(admin), "a session sees the account's current roles");
 
-    conflict(store.create_session(&session).await, "create_session with a stored token");
+    conflict(
+        store.create_session(&session).await,
+        "create_session with a stored token",
+    );
 
-    let other = Session { token_sha256: fresh_token(), ..session.clone() };
+    let other = Session {
+        token_sha256: fresh_token(),
+        ..session.clone()
+    };
     ok(store.create_session(&other).await, "create_session (second device)");
     ok(store.delete_session(token).await, "delete_session");
     assert_eq!(ok(at(T0).await, "session_account after delete"), None);

@@ -41,14 +41,33 @@ pub async fn checkpoints_are_immutable_and_found_by_index(store: &dyn Store) {
         (u64::MAX, None),
     ] {
         let found = ok(covering(index).await, "first_checkpoint_covering");
-        assert_eq!(found.as_ref(), expected, "first_checkpoint_covering({index}) (base {base})");
+        assert_eq!(
+            found.as_ref(),
+            expected,
+            "first_checkpoint_covering({index}) (base {base})"
+        );
     }
 
-    ok(store.save_checkpoint(&twenty).await, "save_checkpoint of a stored checkpoint again");
-    let renoted = StoredCheckpoint { note: format!("{}— witness.example x\n", twenty.note), ..twenty.clone() };
-    ok(store.save_checkpoint(&renoted).await, "save_checkpoint with the same root, another note");
-    let forked = StoredCheckpoint { root: Hash([0xab; 32]), ..twenty.clone() };
-    conflict(store.save_checkpoint(&forked).await, "save_checkpoint with another root");
+    ok(
+        store.save_checkpoint(&twenty).await,
+        "save_checkpoint of a stored checkpoint again",
+    );
+    let renoted = StoredCheckpoint {
+        note: format!("{}— witness.example x\n", twenty.note),
+        ..twenty.clone()
+    };
+    ok(
+        store.save_checkpoint(&renoted).await,
+        "save_checkpoint with the same root, another note",
+    );
+    let forked = StoredCheckpoint {
+        root: Hash([0xab; 32]),
+        ..twenty.clone()
+    };
+    conflict(
+        store.save_checkpoint(&forked).await,
+        "save_checkpoint with another root",
+    );
     let kept = ok(covering(base + 19).await, "first_checkpoint_covering");
     assert_eq!(kept, Some(twenty), "a published checkpoint is never rewritten");
     let latest = ok(store.latest_checkpoint().await, "latest_checkpoint");

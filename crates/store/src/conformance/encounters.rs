@@ -32,19 +32,40 @@ pub async fn encounters_round_trip_newest_first(store: &dyn Store) {
         ok(store.create_encounter(e).await, "create_encounter");
     }
     for e in [&first, &third, &bare] {
-        assert_eq!(ok(store.encounter(e.id).await, "encounter").as_ref(), Some(e), "round trip");
+        assert_eq!(
+            ok(store.encounter(e.id).await, "encounter").as_ref(),
+            Some(e),
+            "round trip"
+        );
     }
 
     let listed = ok(store.encounters_of(owner.id).await, "encounters_of");
-    assert_eq!(listed, [third.clone(), bare, first.clone()], "the owner's encounters, newest first");
+    assert_eq!(
+        listed,
+        [third.clone(), bare, first.clone()],
+        "the owner's encounters, newest first"
+    );
     assert_eq!(ok(store.encounters_of(neighbour.id).await, "encounters_of"), [theirs]);
 
-    let copy = Encounter { note: Some("a second insert".into()), ..first.clone() };
+    let copy = Encounter {
+        note: Some("a second insert".into()),
+        ..first.clone()
+    };
     conflict(store.create_encounter(&copy).await, "create_encounter with a taken id");
-    assert_eq!(ok(store.encounter(first.id).await, "encounter"), Some(first), "unchanged");
-    assert_eq!(ok(store.encounter(EncounterId::new()).await, "encounter(unknown)"), None);
+    assert_eq!(
+        ok(store.encounter(first.id).await, "encounter"),
+        Some(first),
+        "unchanged"
+    );
+    assert_eq!(
+        ok(store.encounter(EncounterId::new()).await, "encounter(unknown)"),
+        None
+    );
     let nobody = account(store, "nobody").await;
-    assert_eq!(ok(store.encounters_of(nobody.id).await, "encounters_of(no encounters)"), []);
+    assert_eq!(
+        ok(store.encounters_of(nobody.id).await, "encounters_of(no encounters)"),
+        []
+    );
 }
 
 /// An encounter ends once.
@@ -54,14 +75,23 @@ pub async fn encounters_end_once(store: &dyn Store) {
     ok(store.create_encounter(&open).await, "create_encounter");
 
     let ended = ok(store.end_encounter(open.id, T0 + 600).await, "end_encounter");
-    let expected = Encounter { ended_at_us: Some(T0 + 600), ..open.clone() };
+    let expected = Encounter {
+        ended_at_us: Some(T0 + 600),
+        ..open.clone()
+    };
     assert_eq!(ended, expected, "end_encounter returns the ended encounter");
-    assert_eq!(ok(store.encounter(open.id).await, "encounter").as_ref(), Some(&expected));
+    assert_eq!(
+        ok(store.encounter(open.id).await, "encounter").as_ref(),
+        Some(&expected)
+    );
 
     conflict(store.end_encounter(open.id, T0 + 900).await, "end_encounter twice");
     let kept = ok(store.encounter(open.id).await, "encounter");
     assert_eq!(kept, Some(expected), "a second end changes nothing");
-    not_found(store.end_encounter(EncounterId::new(), T0).await, "end_encounter(unknown)");
+    not_found(
+        store.end_encounter(EncounterId::new(), T0).await,
+        "end_encounter(unknown)",
+    );
 }
 
 /// Assigning the same attorney twice is assigning once.
@@ -96,8 +126,12 @@ pub async fn access_log_is_oldest_first(store: &dyn Store) {
     for e in [&stop, &other] {
         ok(store.create_encounter(e).await, "create_encounter");
     }
-    let access = |encounter: EncounterId, who: &crate::Account, role: &str, action: &str, at_us| {
-        AccessRecord { encounter, account: who.id, role: role.into(), action: action.into(), at_us }
+    let access = |encounter: EncounterId, who: &crate::Account, role: &str, action: &str, at_us| AccessRecord {
+        encounter,
+        account: who.id,
+        role: role.into(),
+        action: action.into(),
+        at_us,
     };
     let late = access(stop.id, &lawyer, "attorney", "export bundle", T0 + 30);
     let early = access(stop.id, &owner, "owner", "view", T0 + 10);
@@ -109,5 +143,8 @@ pub async fn access_log_is_oldest_first(store: &dyn Store) {
     }
     assert_eq!(ok(store.access_log(stop.id).await, "access_log"), [early, middle, late]);
     assert_eq!(ok(store.access_log(other.id).await, "access_log"), [elsewhere]);
-    assert_eq!(ok(store.access_log(EncounterId::new()).await, "access_log(unknown)"), []);
+    assert_eq!(
+        ok(store.access_log(EncounterId::new()).await, "access_log(unknown)"),
+        []
+    );
 }

@@ -18,7 +18,11 @@ pub async fn read_hashes_keeps_order_and_reports_missing(store: &dyn Store) {
     asked.push(stored[0]);
     let addresses: Vec<NodeAddr> = asked.iter().map(|s| s.addr).collect();
     let expected: Vec<Hash> = asked.iter().map(|s| s.hash).collect();
-    assert_eq!(ok(store.read_hashes(&addresses).await, "read_hashes"), expected, "same order");
+    assert_eq!(
+        ok(store.read_hashes(&addresses).await, "read_hashes"),
+        expected,
+        "same order"
+    );
     assert_eq!(ok(store.read_hashes(&[]).await, "read_hashes(none)"), []);
 
     // More addresses than SQLite binds in one statement, if each took two parameters.
@@ -32,8 +36,14 @@ pub async fn read_hashes_keeps_order_and_reports_missing(store: &dyn Store) {
     let missing = store.read_hashes(&[stored[0].addr, next_leaf]).await;
     not_found(missing, "read_hashes with the next leaf's address");
     // The level-1 node over leaves that are not all there yet.
-    let unfinished = NodeAddr { level: 1, index: size / 2 };
-    not_found(store.read_hashes(&[unfinished]).await, "read_hashes of an unfinished node");
+    let unfinished = NodeAddr {
+        level: 1,
+        index: size / 2,
+    };
+    not_found(
+        store.read_hashes(&[unfinished]).await,
+        "read_hashes of an unfinished node",
+    );
     let top = NodeAddr { level: 63, index: 0 };
     not_found(store.read_hashes(&[top]).await, "read_hashes at level 63");
 }
@@ -54,7 +64,10 @@ pub async fn log_ranges_read_short_at_the_end(store: &dyn Store) {
     assert_eq!(ok(read(first, 11).await, "entries"), leaves);
     assert_eq!(ok(read(first + 2, 3).await, "entries(inside)"), leaves[2..5]);
     assert_eq!(ok(read(first + 5, 100).await, "entries(past the end)"), leaves[5..]);
-    assert_eq!(ok(read(first + 5, u64::MAX).await, "entries(count u64::MAX)"), leaves[5..]);
+    assert_eq!(
+        ok(read(first + 5, u64::MAX).await, "entries(count u64::MAX)"),
+        leaves[5..]
+    );
     assert!(ok(read(end, 10).await, "entries(at the end)").is_empty());
     assert!(ok(read(first, 0).await, "entries(count 0)").is_empty());
     assert!(ok(read(u64::MAX - 1, 5).await, "entries(start near u64::MAX)").is_empty());
@@ -62,7 +75,9 @@ pub async fn log_ranges_read_short_at_the_end(store: &dyn Store) {
     // At every level, the batch created the last hashes there are.
     for level in 0..64u8 {
         let mine: Vec<_> = batch.hashes.iter().filter(|s| s.addr.level == level).collect();
-        let (Some(low), Some(high)) = (mine.first(), mine.last()) else { continue };
+        let (Some(low), Some(high)) = (mine.first(), mine.last()) else {
+            continue;
+        };
         let (low, high) = (low.addr.index, high.addr.index);
         let expected: Vec<Hash> = mine.iter().map(|s| s.hash).collect();
         let at = |start: u64, count: u64| store.hashes_at_level(level, start, count);
@@ -71,7 +86,10 @@ pub async fn log_ranges_read_short_at_the_end(store: &dyn Store) {
         assert_eq!(ok(at(low, 1_000).await, &what), expected, "a range past the end");
         assert_eq!(ok(at(low, u64::MAX).await, &what), expected, "count u64::MAX");
         assert_eq!(ok(at(high, 1).await, &what), expected[expected.len() - 1..]);
-        assert!(ok(at(high + 1, 10).await, &what).is_empty(), "{what}: nothing past the end");
+        assert!(
+            ok(at(high + 1, 10).await, &what).is_empty(),
+            "{what}: nothing past the end"
+        );
         assert!(ok(at(low, 0).await, &what).is_empty(), "{what}: count 0");
     }
     assert!(ok(store.hashes_at_level(0, u64::MAX - 1, 5).await, "hashes_at_level").is_empty());
@@ -93,8 +111,9 @@ pub async fn frontier_rebuilds_after_many_batches(store: &dyn Store) {
     let mut k = 0u64;
     for batch_size in [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 256, 136] {
         // Runs of one upload and switches between uploads, as real traffic has.
-        let picks: Vec<(usize, u64)> =
-            (k..k + batch_size).map(|i| (((i / 3 + i * i) % 4) as usize, 1 + i % 997)).collect();
+        let picks: Vec<(usize, u64)> = (k..k + batch_size)
+            .map(|i| (((i / 3 + i * i) % 4) as usize, 1 + i % 997))
+            .collect();
         k += batch_size;
         let plan = sequencer.plan(&uploads, &picks);
         for entry in &plan.batch.entries {
@@ -116,14 +135,21 @@ pub async fn frontier_rebuilds_after_many_batches(store: &dyn Store) {
         assert_eq!(&ok(store.chunks_of(upload.id).await, "chunks_of"), chunks);
     }
     assert_eq!(ok(store.entries(start, k).await, "entries"), leaves);
-    assert_eq!(ok(store.hashes_at_level(0, start, k).await, "hashes_at_level(0)"), leaf_hashes);
+    assert_eq!(
+        ok(store.hashes_at_level(0, start, k).await, "hashes_at_level(0)"),
+        leaf_hashes
+    );
 
     let size = sequencer.size();
     let all_leaves = ok(store.hashes_at_level(0, 0, size).await, "hashes_at_level(0, 0, size)");
     assert_eq!(all_leaves.len() as u64, size, "a leaf hash for every entry");
     let mut rebuilt = Frontier::empty();
     let expected: Vec<_> = all_leaves.into_iter().flat_map(|leaf| rebuilt.append(leaf)).collect();
-    assert_eq!(rebuilt.root(), sequencer.root(), "the root rebuilt from every leaf hash");
+    assert_eq!(
+        rebuilt.root(),
+        sequencer.root(),
+        "the root rebuilt from every leaf hash"
+    );
     let addresses: Vec<NodeAddr> = expected.iter().map(|s| s.addr).collect();
     let hashes: Vec<Hash> = expected.iter().map(|s| s.hash).collect();
     assert!(

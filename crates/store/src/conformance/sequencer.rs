@@ -91,9 +91,21 @@ impl Sequencer {
             upload.offset += length;
             upload.chain = chain;
             upload.expires_at_us = upload_expires_at_us;
-            entries.push(AppendEntry { leaf: leaf.encode(), chunk, upload_expires_at_us });
+            entries.push(AppendEntry {
+                leaf: leaf.encode(),
+                chunk,
+                upload_expires_at_us,
+            });
         }
-        Planned { batch: AppendBatch { first_index, entries, hashes }, frontier, uploads }
+        Planned {
+            batch: AppendBatch {
+                first_index,
+                entries,
+                hashes,
+            },
+            frontier,
+            uploads,
+        }
     }
 
     /// Appends a planned batch (panicking if the store refuses it) and moves on to its frontier.

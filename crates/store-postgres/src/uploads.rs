@@ -1,0 +1,154 @@
+//! Uploads (one per recording) and their chunks.
+
+use crate::PostgresStore;
+use crate::convert::{bytes32, from_sqlx, to_i64, to_u64};
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_store::{Chunk, StoreError, Upload};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+macro_rules! upload_columns {
+    () => {
+        "id, encounter, owner, length, received, chain, media_type, metadata, created_at_us, \
+         expires_at_us, terminated_at_us"
+    };
+}
+
+fn upload(row: &PgRow) -> Result<Upload, StoreError> {
+    let get = |e| from_sqlx(e, "reading an upload");
+    let length: Option<i64> = row.try_get("length").map_err(get)?;
+    let chain: Vec<u8> = row.try_get("chain").map_err(get)?;
+    Ok(Upload {
+        id: RecordingId(row.try_get("id").map_err(get)?),
+        encounter: EncounterId(row.try_get("encounter").map_err(get)?),
+        owner: AccountId(row.try_get("owner").map_err(get)?),
+        length: length.map(|l| to_u64(l, "upload length")).transpose()?,
+        offset: to_u64(row.try_get("received").map_err(get)?, "upload offset")?,
+        chain: bytes32(&chain, "upload chain")?,
+        media_type: row.try_get("media_type").map_err(get)?,
+        metadata: row.try_get("metadata").map_err(get)?,
+        created_at_us: row.try_get("created_at_us").map_err(get)?,
+        expires_at_us: row.try_get("expires_at_us").map_err(get)?,
+        terminated_at_us: row.try_get("terminated_at_us").map_err(get)?,
+    })
+}
+
+pub(crate) async fn create(store: &PostgresStore, u: &Upload) -> Result<(), StoreError> {
+    let length = u.length.map(|l| to_i64(l, "upload length")).transpose()?;
+    let offset = to_i64(u.offset, "upload offset")?;
+    let query = concat!(
+        "INSERT INTO uploads (",
+        upload_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
+    sqlx::query(query)
+        .bind(u.id.0)
+        .bind(u.encounter.0)
+        .bind(u.owner.0)
+        .bind(length)
+        .bind(offset)
+        .bind(u.chain.as_slice())
+        .bind(u.media_type.as_deref())
+        .bind(&u.metadata)
+        .bind(u.created_at_us)
+        .bind(u.expires_at_us)
+        .bind(u.terminated_at_us)
+        .execute(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, &format!("creating upload {}", u.id)))?;
+    Ok(())
+}
+
+pub(crate) async fn get(store: &PostgresStore, id: RecordingId) -> Result<Option<Upload>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", upload_columns!(), " FROM uploads WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, "reading an upload"))?;
+    row.as_ref().map(upload).transpose()
+}
+
+pub(crate) async fn of_encounter(store: &PostgresStore, encounter: EncounterId) -> Result<Vec<Upload>, StoreError> {
+    let query = concat!(
+        "SELECT ",
+        upload_columns!(),
+        " FROM uploads WHERE encounter = $1 ORDER BY created_at_us, id"
+    );
+    let rows = sqlx::query(query)
+        .bind(encounter.0)
+        .fetch_all(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, "listing uploads"))?;
+    rows.iter().map(upload).collect()
+}
+
+pub(crate) async fn set_length(store: &PostgresStore, id: RecordingId, length: u64) -> Result<Upload, StoreError> {
+    let stored_length = to_i64(length, "upload length")?;
+    // One conditional statement: a concurrent append that moves the offset past the length is
+    // ordered before or after it by the row lock, never between the check and the write.
+    let query = concat!(
+        "UPDATE uploads SET length = $1 WHERE id = $2 AND length IS NULL AND received <= $1 RETURNING ",
+        upload_columns!()
+    );
+    let updated = sqlx::query(query)
+        .bind(stored_length)
+        .bind(id.0)
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, &format!("setting the length of upload {id}")))?;
+    if let Some(row) = updated {
+        return upload(&row);
+    }
+    // Nothing was updated: say why.
+    match get(store, id).await? {
+        None => Err(StoreError::NotFound(format!("upload {id}"))),
+        Some(Upload { length: Some(set), .. }) => Err(StoreError::Conflict(format!(
+            "upload {id} already has a length ({set} bytes)"
+        ))),
+        Some(u) => Err(StoreError::Conflict(format!(
+            "upload {id} already has {} bytes, more than a length of {length}",
+            u.offset
+        ))),
+    }
+}
+
+pub(crate) async fn terminate(store: &PostgresStore, id: RecordingId, at_us: i64) -> Result<(), StoreError> {
+    // The first termination time stays: it is the one that was reported to the client.
+    let done = sqlx::query("UPDATE uploads SET terminated_at_us = coalesce(terminated_at_us, $1) WHERE id = $2")
+        .bind(at_us)
+        .bind(id.0)
+        .execute(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, &format!("terminating upload {id}")))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("upload {id}")));
+    }
+    Ok(())
+}
+
+pub(crate) async fn chunks(store: &PostgresStore, id: RecordingId) -> Result<Vec<Chunk>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT byte_offset, length, sha256, chain, received_at_us, leaf_index FROM chunks \
+         WHERE recording = $1 ORDER BY byte_offset, leaf_index",
+    )
+    .bind(id.0)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, "listing chunks"))?;
+    let get = |e| from_sqlx(e, "reading a chunk");
+    rows.iter()
+        .map(|row| {
+            let sha256: Vec<u8> = row.try_get("sha256").map_err(get)?;
+            let chain: Vec<u8> = row.try_get("chain").map_err(get)?;
+            Ok(Chunk {
+                recording: id,
+                offset: to_u64(row.try_get("byte_offset").map_err(get)?, "chunk offset")?,
+                length: to_u64(row.try_get("length").map_err(get)?, "chunk length")?,
+                sha256: bytes32(&sha256, "chunk sha256")?,
+                chain: bytes32(&chain, "chunk chain")?,
+                received_at_us: row.try_get("received_at_us").map_err(get)?,
+                leaf_index: to_u64(row.try_get("leaf_index").map_err(get)?, "chunk leaf index")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,69 @@
+//! The shared conformance suite against a real PostgreSQL server, and reconnecting to it. Each
+//! test runs in a database of its own (see `common`), so tests run in parallel and leave nothing
+//! behind.
+
+mod common;
+
+use amparo_store::conformance::{self, Sequencer};
+use amparo_store::{NewAccount, Store};
+use amparo_store_postgres::PostgresStore;
+use common::{with_database, with_fresh_database};
+use std::sync::Arc;
+
+#[tokio::test]
+async fn passes_the_conformance_suite() {
+    with_fresh_database(|url| async move {
+        let store = PostgresStore::connect(&url).await.expect("connect");
+        conformance::run_all(Arc::new(store.clone())).await;
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn data_survives_reconnecting() {
+    with_fresh_database(|url| async move {
+        let account = NewAccount {
+            id: amparo_core::ids::AccountId::new(),
+            username: "Rosa".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            created_at_us: 1,
+        };
+        let (size, root) = {
+            let store = PostgresStore::connect(&url).await.expect("connect");
+            store.create_account(&account).await.expect("create_account");
+            conformance::append_batch_updates_everything(&store).await;
+            let sequencer = Sequencer::resume(&store).await;
+            store.close().await;
+            (sequencer.size(), sequencer.root())
+        };
+        assert!(size > 0);
+
+        // Migrations already applied are not applied again, and the data is all there.
+        let store = PostgresStore::connect(&url).await.expect("reconnect");
+        let found = store.account_credentials("ROSA").await.expect("account_credentials");
+        assert_eq!(found.map(|(a, _)| a.id), Some(account.id), "the account is still there");
+        let sequencer = Sequencer::resume(&store).await;
+        assert_eq!(
+            (sequencer.size(), sequencer.root()),
+            (size, root),
+            "the log is still there"
+        );
+        conformance::append_batch_rejects_a_stale_offset(&store).await;
+        store.close().await;
+    })
+    .await;
+}
+
+#[test]
+fn database_urls_keep_the_server_and_options() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/postgres", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
