@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::validate;
 use amparo_core::ids::{AccountId, EncounterId};
 use amparo_core::roles::Role;
-use amparo_store::{Encounter, Upload};
+use amparo_store::{AccessRecord, Encounter, Upload};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -129,7 +129,19 @@ pub async fn read(
     account: CurrentAccount,
     Path(id): Path<String>,
 ) -> Result<Json<EncounterView>, ApiError> {
-    let (encounter, _) = readable_encounter(&state, &account, &id).await?;
+    let (encounter, access) = readable_encounter(&state, &account, &id).await?;
+    if access != Access::Owner {
+        // Anyone but the person who recorded it reading the encounter is part of the chain of
+        // custody; the owner's own app polling its status is not.
+        let record = AccessRecord {
+            encounter: encounter.id,
+            account: account.0.id,
+            role: access.as_str().to_owned(),
+            action: "view encounter".to_owned(),
+            at_us: now_us(),
+        };
+        state.store.record_access(&record).await?;
+    }
     let uploads = state.store.uploads_of(encounter.id).await?;
     Ok(Json(view(&encounter, &uploads)))
 }

@@ -4,5 +4,6 @@
 mod accounts;
 mod bundle;
 mod harness;
+mod hostile;
 mod log;
 mod uploads;
