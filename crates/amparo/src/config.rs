@@ -55,7 +55,9 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     // AMPARO_TEST_* belong to the test suite) and must not be mistaken for unknown settings.
     let settings_env = Env::prefixed("AMPARO_").filter(|key| {
         let key = key.as_str().to_ascii_lowercase();
-        SECTIONS.iter().any(|section| key == *section || key.starts_with(&format!("{section}__")))
+        SECTIONS
+            .iter()
+            .any(|section| key == *section || key.starts_with(&format!("{section}__")))
     });
     figment = figment.merge(settings_env.split("__"));
     let mut settings: Settings = figment.extract().context("invalid configuration")?;
@@ -90,14 +92,20 @@ mod tests {
             jail.set_env("AMPARO_LIMITS__MAX_CHUNK_BYTES", "1234");
             jail.set_env("AMPARO_LOG__ORIGIN", "example.org/log");
             jail.set_env("AMPARO_TEST_POSTGRES_URL", "postgres://elsewhere");
-            let flags = ServeFlags { data_dir: Some(PathBuf::from("/tmp/x")), ..ServeFlags::default() };
+            let flags = ServeFlags {
+                data_dir: Some(PathBuf::from("/tmp/x")),
+                ..ServeFlags::default()
+            };
             let settings = load(None, &flags).map_err(|e| e.to_string())?;
             assert_eq!(settings.listen, "127.0.0.1:9999");
             assert_eq!(settings.limits.max_chunk_bytes, 1234);
             assert_eq!(settings.log.origin, "example.org/log");
             assert_eq!(settings.data_dir, PathBuf::from("/tmp/x"));
             jail.set_env("AMPARO_LIMITS__NO_SUCH_LIMIT", "1");
-            assert!(load(None, &flags).is_err(), "a misspelt setting is an error, not ignored");
+            assert!(
+                load(None, &flags).is_err(),
+                "a misspelt setting is an error, not ignored"
+            );
             Ok(())
         });
     }
