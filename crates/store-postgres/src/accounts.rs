@@ -1,9 +1,10 @@
 //! Accounts, roles and sessions.
 
 use crate::PostgresStore;
-use crate::convert::{from_sqlx, roles};
+use crate::convert::from_sqlx;
 use amparo_core::ids::AccountId;
 use amparo_core::roles::Role;
+use amparo_store::convert::roles;
 use amparo_store::{Account, NewAccount, Session, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Row};
@@ -18,10 +19,11 @@ macro_rules! account_columns {
 
 fn account(row: &PgRow) -> Result<Account, StoreError> {
     let get = |e| from_sqlx(e, "reading an account");
+    let names: Vec<String> = row.try_get("roles").map_err(get)?;
     Ok(Account {
         id: AccountId(row.try_get("id").map_err(get)?),
         username: row.try_get("username").map_err(get)?,
-        roles: roles(row.try_get("roles").map_err(get)?)?,
+        roles: roles(names)?,
         created_at_us: row.try_get("created_at_us").map_err(get)?,
     })
 }

@@ -3,15 +3,15 @@
 //! every column travels as one array parameter and `UNNEST` turns the arrays back into rows.
 
 use crate::PostgresStore;
-use crate::convert::{from_sqlx, to_i64};
+use crate::convert::from_sqlx;
 use amparo_core::ids::RecordingId;
+use amparo_store::batch::{self, BatchPlan, UploadState};
+use amparo_store::convert::to_i64;
 use amparo_store::{AppendBatch, StoreError};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// What a batch does to its uploads, as columns: where each upload's first chunk must start, and
-/// the state its last chunk leaves the upload in.
-#[derive(Default)]
+/// What a batch does to its uploads (the plan's moves), as columns.
 struct Moves<'a> {
     id: Vec<Uuid>,
     from: Vec<i64>,
@@ -20,42 +20,15 @@ struct Moves<'a> {
     expires_at_us: Vec<i64>,
 }
 
-/// Checks that the batch agrees with itself (leaf indexes follow `first_index`; each upload's
-/// chunks follow each other without a gap) and sums up what it does to each upload.
-fn moves(batch: &AppendBatch) -> Result<Moves<'_>, StoreError> {
-    let mut moves = Moves::default();
-    let mut position: HashMap<RecordingId, usize> = HashMap::new();
-    for (i, entry) in batch.entries.iter().enumerate() {
-        let chunk = &entry.chunk;
-        if batch.first_index.checked_add(i as u64) != Some(chunk.leaf_index) {
-            return Err(StoreError::Conflict(format!(
-                "entry {i} of a batch starting at log index {} says it is leaf {}",
-                batch.first_index, chunk.leaf_index
-            )));
-        }
-        let from = to_i64(chunk.offset, "chunk offset")?;
-        // An overflow saturates to u64::MAX, which the conversion refuses.
-        let to = to_i64(chunk.offset.saturating_add(chunk.length), "chunk end")?;
-        if let Some(&k) = position.get(&chunk.recording) {
-            if from != moves.to[k] {
-                return Err(StoreError::Conflict(format!(
-                    "recording {}: a chunk at offset {from} follows one ending at {} in the same batch",
-                    chunk.recording, moves.to[k]
-                )));
-            }
-            moves.to[k] = to;
-            moves.chain[k] = &chunk.chain;
-            moves.expires_at_us[k] = entry.upload_expires_at_us;
-        } else {
-            position.insert(chunk.recording, moves.id.len());
-            moves.id.push(chunk.recording.0);
-            moves.from.push(from);
-            moves.to.push(to);
-            moves.chain.push(&chunk.chain);
-            moves.expires_at_us.push(entry.upload_expires_at_us);
-        }
+fn moves<'a>(plan: &BatchPlan<'a>) -> Moves<'a> {
+    let moves = &plan.moves;
+    Moves {
+        id: moves.iter().map(|m| m.recording.0).collect(),
+        from: moves.iter().map(|m| m.from).collect(),
+        to: moves.iter().map(|m| m.to).collect(),
+        chain: moves.iter().map(|m| m.chain.as_slice()).collect(),
+        expires_at_us: moves.iter().map(|m| m.expires_at_us).collect(),
     }
-    Ok(moves)
 }
 
 /// The batch's rows as columns, every u64 already converted (with a check) to BIGINT.
@@ -108,11 +81,10 @@ fn columns(batch: &AppendBatch) -> Result<Columns<'_>, StoreError> {
 }
 
 pub(crate) async fn append_batch(store: &PostgresStore, batch: &AppendBatch) -> Result<(), StoreError> {
-    let moves = moves(batch)?;
+    let plan = batch::plan(batch)?;
+    let moves = moves(&plan);
     let c = columns(batch)?;
-    let first = to_i64(batch.first_index, "log index")?;
-    let count = batch.entries.len() as u64;
-    let size = to_i64(batch.first_index.saturating_add(count), "log size")?;
+    let (first, size) = (plan.first, plan.end);
 
     let what = "appending to the log";
     let mut tx = store.pool.begin().await.map_err(|e| from_sqlx(e, what))?;
@@ -131,13 +103,16 @@ pub(crate) async fn append_batch(store: &PostgresStore, batch: &AppendBatch) -> 
             "the batch starts at log index {first} but the log has {size} entries"
         )));
     }
-    // The `WHERE` on the current offset skips an upload the batch is stale for, so a stale batch
-    // moves fewer uploads than it names. Row locks order this against concurrent length changes.
+    // The `WHERE` is `UploadMove::refusal`'s condition: it skips an upload the batch is stale for,
+    // that was terminated, or whose declared length the move would pass, so such a batch moves
+    // fewer uploads than it names. Row locks order this against a concurrent length change or
+    // termination: whichever commits second sees the other's row.
     let moved = sqlx::query(
         "UPDATE uploads u SET received = m.to_offset, chain = m.chain, expires_at_us = m.expires_at_us \
          FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bigint[]) \
               AS m (id, from_offset, to_offset, chain, expires_at_us) \
-         WHERE u.id = m.id AND u.received = m.from_offset",
+         WHERE u.id = m.id AND u.received = m.from_offset AND u.terminated_at_us IS NULL \
+           AND (u.length IS NULL OR m.to_offset <= u.length)",
     )
     .bind(&moves.id)
     .bind(&moves.from)
@@ -149,7 +124,7 @@ pub(crate) async fn append_batch(store: &PostgresStore, batch: &AppendBatch) -> 
     .map_err(|e| from_sqlx(e, "moving upload offsets"))?;
     if moved.rows_affected() != moves.id.len() as u64 {
         tx.rollback().await.map_err(|e| from_sqlx(e, what))?;
-        return Err(stale_upload(store, &moves).await);
+        return Err(refusal(store, &plan, &moves.id).await);
     }
     sqlx::query("INSERT INTO log_entries (leaf_index, leaf) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
         .bind(&c.leaf_index)
@@ -184,28 +159,33 @@ pub(crate) async fn append_batch(store: &PostgresStore, batch: &AppendBatch) -> 
     tx.commit().await.map_err(|e| from_sqlx(e, what))
 }
 
-/// Why a batch (already rolled back) did not fit its uploads: one is unknown, or at another
-/// offset. Only the refusal path pays for this.
-async fn stale_upload(store: &PostgresStore, moves: &Moves<'_>) -> StoreError {
-    let found: Result<Vec<(Uuid, i64)>, _> =
-        sqlx::query_as("SELECT id, received FROM uploads WHERE id = ANY($1::uuid[])")
-            .bind(&moves.id)
-            .fetch_all(&store.pool)
-            .await;
-    let found: HashMap<Uuid, i64> = match found {
-        Ok(rows) => rows.into_iter().collect(),
-        Err(error) => return from_sqlx(error, "reading upload offsets"),
-    };
-    for (id, from) in moves.id.iter().zip(&moves.from) {
-        match found.get(id) {
-            None => return StoreError::NotFound(format!("upload {id}")),
-            Some(at) if at != from => {
-                return StoreError::Conflict(format!(
-                    "upload {id} is at offset {at}, but the batch's chunk for it starts at {from}"
-                ));
-            }
-            Some(_) => {}
-        }
+/// Why a batch (already rolled back) did not fit its uploads: one is unknown, at another offset,
+/// terminated, or too short for it. Only the refusal path pays for this.
+async fn refusal(store: &PostgresStore, plan: &BatchPlan<'_>, ids: &[Uuid]) -> StoreError {
+    match stored_uploads(store, ids).await {
+        Ok(stored) => plan.refusal(&stored),
+        Err(error) => error,
     }
-    StoreError::Conflict("an upload moved while the batch was being written".into())
+}
+
+/// An upload's `id, received, length, terminated_at_us`.
+type UploadRow = (Uuid, i64, Option<i64>, Option<i64>);
+
+/// The uploads with these ids, as they are now.
+async fn stored_uploads(store: &PostgresStore, ids: &[Uuid]) -> Result<HashMap<RecordingId, UploadState>, StoreError> {
+    let rows: Vec<UploadRow> =
+        sqlx::query_as("SELECT id, received, length, terminated_at_us FROM uploads WHERE id = ANY($1::uuid[])")
+            .bind(ids)
+            .fetch_all(&store.pool)
+            .await
+            .map_err(|e| from_sqlx(e, "reading upload offsets"))?;
+    let stored = rows.into_iter().map(|(id, offset, length, terminated_at_us)| {
+        let state = UploadState {
+            offset,
+            length,
+            terminated_at_us,
+        };
+        (RecordingId(id), state)
+    });
+    Ok(stored.collect())
 }

@@ -7,7 +7,8 @@
 //! - `uploads`: uploads and their chunks.
 //! - `append`: `append_batch`, the hot path: one transaction of `UNNEST`-array statements.
 //! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
-//! - `convert`: errors and values between the store's types and PostgreSQL's.
+//! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
+//!   backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on connect.
 //!
 //! Durability is PostgreSQL's: with its default `synchronous_commit = on`, a commit has reached

@@ -1,8 +1,9 @@
 //! Uploads (one per recording) and their chunks.
 
 use crate::PostgresStore;
-use crate::convert::{bytes32, from_sqlx, to_i64, to_u64};
+use crate::convert::from_sqlx;
 use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_store::convert::{bytes32, to_i64, to_u64};
 use amparo_store::{Chunk, StoreError, Upload};
 use sqlx::Row;
 use sqlx::postgres::PgRow;

@@ -3,8 +3,10 @@
 //! statements, one fsync at commit.
 
 use crate::SqliteStore;
-use crate::convert::{from_sqlx, to_i64};
+use crate::convert::{from_sqlx, uuid};
 use amparo_core::ids::RecordingId;
+use amparo_store::batch::{self, BatchPlan, UploadMove, UploadState};
+use amparo_store::convert::to_i64;
 use amparo_store::{AppendBatch, StoreError};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -15,69 +17,9 @@ use std::collections::HashMap;
 /// and 512 rows of the widest table (7 columns) bind 3,584 parameters, far below SQLite's 32,766.
 const MAX_ROWS: usize = 512;
 
-/// What a batch does to one upload: where its first chunk must start, and the state its last
-/// chunk leaves the upload in.
-struct Move<'a> {
-    id: &'a [u8],
-    recording: RecordingId,
-    from: i64,
-    to: i64,
-    chain: &'a [u8],
-    expires_at_us: i64,
-}
-
-/// Checks that the batch agrees with itself (leaf indexes follow `first_index`; each upload's
-/// chunks follow each other without a gap) and sums up what it does to each upload.
-fn moves(batch: &AppendBatch) -> Result<Vec<Move<'_>>, StoreError> {
-    let mut moves: Vec<Move<'_>> = Vec::new();
-    let mut position: HashMap<RecordingId, usize> = HashMap::new();
-    for (i, entry) in batch.entries.iter().enumerate() {
-        let chunk = &entry.chunk;
-        if batch.first_index.checked_add(i as u64) != Some(chunk.leaf_index) {
-            return Err(StoreError::Conflict(format!(
-                "entry {i} of a batch starting at log index {} says it is leaf {}",
-                batch.first_index, chunk.leaf_index
-            )));
-        }
-        let from = to_i64(chunk.offset, "chunk offset")?;
-        // An overflow saturates to u64::MAX, which the conversion refuses.
-        let to = to_i64(chunk.offset.saturating_add(chunk.length), "chunk end")?;
-        match position.get(&chunk.recording) {
-            Some(&k) => {
-                let run = &mut moves[k];
-                if from != run.to {
-                    return Err(StoreError::Conflict(format!(
-                        "recording {}: a chunk at offset {from} follows one ending at {} in the same batch",
-                        chunk.recording, run.to
-                    )));
-                }
-                run.to = to;
-                run.chain = &chunk.chain;
-                run.expires_at_us = entry.upload_expires_at_us;
-            }
-            None => {
-                position.insert(chunk.recording, moves.len());
-                moves.push(Move {
-                    id: chunk.recording.as_bytes(),
-                    recording: chunk.recording,
-                    from,
-                    to,
-                    chain: &chunk.chain,
-                    expires_at_us: entry.upload_expires_at_us,
-                });
-            }
-        }
-    }
-    Ok(moves)
-}
-
 pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Result<(), StoreError> {
-    let moves = moves(batch)?;
-    let first = to_i64(batch.first_index, "log index")?;
-    // Leaf indexes are below first + len, checked once here (an overflow saturates to u64::MAX,
-    // which the conversion refuses).
-    let end = batch.first_index.saturating_add(batch.entries.len() as u64);
-    to_i64(end, "log size")?;
+    let plan = batch::plan(batch)?;
+    let first = plan.first;
     let hashes = batch
         .hashes
         .iter()
@@ -101,18 +43,19 @@ pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Re
             "the batch starts at log index {first} but the log has {size} entries"
         )));
     }
-    // Uploads first: a stale offset is the likeliest refusal, and is found before any insert.
+    // Uploads first: an upload the batch does not fit (a stale offset, most likely) is found
+    // before any insert.
     // Returning early drops `tx`, which rolls back.
-    if move_uploads(&mut tx, &moves).await? != moves.len() as u64 {
+    if move_uploads(&mut tx, &plan.moves).await? != plan.moves.len() as u64 {
         tx.rollback().await.map_err(|e| from_sqlx(e, what))?;
-        return Err(stale_upload(store, &moves).await);
+        return Err(refusal(store, &plan).await);
     }
     insert(
         &mut tx,
         "INSERT INTO log_entries (leaf_index, leaf) ",
         &batch.entries,
         |mut row, e| {
-            // In range: checked against `end` above.
+            // In range: below the plan's `end`.
             row.push_bind(i64::try_from(e.chunk.leaf_index).unwrap_or(i64::MAX))
                 .push_bind(e.leaf.as_slice());
         },
@@ -121,7 +64,7 @@ pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Re
     let chunks_sql = "INSERT INTO chunks (recording, byte_offset, length, sha256, chain, received_at_us, leaf_index) ";
     insert(&mut tx, chunks_sql, &batch.entries, |mut row, e| {
         let c = &e.chunk;
-        // In range: `moves` checked every chunk's end, and `end` bounds the leaf index.
+        // In range: the plan checked every chunk's end, and its `end` bounds the leaf index.
         let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         row.push_bind(c.recording.as_bytes().as_slice())
             .push_bind(as_i64(c.offset))
@@ -145,24 +88,27 @@ pub(crate) async fn append_batch(store: &SqliteStore, batch: &AppendBatch) -> Re
 }
 
 /// Moves every upload of the batch from its first chunk's offset to its last chunk's end, and
-/// returns how many moved: the `WHERE` on the current offset skips an upload the batch is stale
-/// for, so a stale batch moves fewer uploads than it names.
-async fn move_uploads(conn: &mut SqliteConnection, moves: &[Move<'_>]) -> Result<u64, StoreError> {
+/// returns how many moved. The `WHERE` is [`UploadMove::refusal`]'s condition: it skips an upload
+/// the batch is stale for, that was terminated, or whose declared length the move would pass, so
+/// such a batch moves fewer uploads than it names.
+async fn move_uploads(conn: &mut SqliteConnection, moves: &[UploadMove<'_>]) -> Result<u64, StoreError> {
     let mut moved = 0;
     for piece in pieces(moves) {
         let mut query =
             QueryBuilder::<Sqlite>::new("WITH moves (id, from_offset, to_offset, chain, expires_at_us) AS (");
         query.push_values(piece, |mut row, m| {
-            row.push_bind(m.id)
+            row.push_bind(m.recording.as_bytes().as_slice())
                 .push_bind(m.from)
                 .push_bind(m.to)
-                .push_bind(m.chain)
+                .push_bind(m.chain.as_slice())
                 .push_bind(m.expires_at_us);
         });
         query.push(
             ") UPDATE uploads SET received = moves.to_offset, chain = moves.chain, \
              expires_at_us = moves.expires_at_us FROM moves \
-             WHERE uploads.id = moves.id AND uploads.received = moves.from_offset",
+             WHERE uploads.id = moves.id AND uploads.received = moves.from_offset \
+             AND uploads.terminated_at_us IS NULL \
+             AND (uploads.length IS NULL OR moves.to_offset <= uploads.length)",
         );
         let done = query
             .build()
@@ -174,31 +120,48 @@ async fn move_uploads(conn: &mut SqliteConnection, moves: &[Move<'_>]) -> Result
     Ok(moved)
 }
 
-/// Why a batch (already rolled back) did not fit its uploads: one is unknown, or at another
-/// offset. Only the refusal path pays for this.
-async fn stale_upload(store: &SqliteStore, moves: &[Move<'_>]) -> StoreError {
-    let mut conn = match store.write_conn().await {
-        Ok(conn) => conn,
-        Err(error) => return error,
-    };
-    for m in moves {
-        let received = sqlx::query_scalar::<_, i64>("SELECT received FROM uploads WHERE id = ?")
-            .bind(m.id)
-            .fetch_optional(&mut *conn)
-            .await;
-        match received {
-            Err(error) => return from_sqlx(error, "reading an upload's offset"),
-            Ok(None) => return StoreError::NotFound(format!("upload {}", m.recording)),
-            Ok(Some(at)) if at != m.from => {
-                return StoreError::Conflict(format!(
-                    "upload {} is at offset {at}, but the batch's chunk for it starts at {}",
-                    m.recording, m.from
-                ));
-            }
-            Ok(Some(_)) => {}
+/// Why a batch (already rolled back) did not fit its uploads: one is unknown, at another offset,
+/// terminated, or too short for it. Only the refusal path pays for this.
+async fn refusal(store: &SqliteStore, plan: &BatchPlan<'_>) -> StoreError {
+    match stored_uploads(store, &plan.moves).await {
+        Ok(stored) => plan.refusal(&stored),
+        Err(error) => error,
+    }
+}
+
+/// An upload's `id, received, length, terminated_at_us`.
+type UploadRow = (Vec<u8>, i64, Option<i64>, Option<i64>);
+
+/// The uploads the moves name, as they are now (read on the writer, so nothing is stale).
+async fn stored_uploads(
+    store: &SqliteStore,
+    moves: &[UploadMove<'_>],
+) -> Result<HashMap<RecordingId, UploadState>, StoreError> {
+    let mut conn = store.write_conn().await?;
+    let mut stored = HashMap::with_capacity(moves.len());
+    for piece in pieces(moves) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, received, length, terminated_at_us FROM uploads WHERE id IN (");
+        let mut ids = query.separated(", ");
+        for m in piece {
+            ids.push_bind(m.recording.as_bytes().as_slice());
+        }
+        query.push(")");
+        let rows: Vec<UploadRow> = query
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| from_sqlx(e, "reading upload offsets"))?;
+        for (id, offset, length, terminated_at_us) in rows {
+            let state = UploadState {
+                offset,
+                length,
+                terminated_at_us,
+            };
+            stored.insert(RecordingId(uuid(&id, "upload id")?), state);
         }
     }
-    StoreError::Conflict("an upload moved while the batch was being written".into())
+    Ok(stored)
 }
 
 /// Inserts `rows` with multi-row `INSERT`s: `head` names the table and columns, `bind` binds one

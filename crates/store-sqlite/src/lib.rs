@@ -8,7 +8,8 @@
 //! - `uploads`: uploads and their chunks.
 //! - `append`: `append_batch`, the hot path: one transaction of multi-row inserts.
 //! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
-//! - `convert`: errors and values between the store's types and SQLite's.
+//! - `convert`: what SQLite does its own way: its errors, ids as blobs, `group_concat` roles (the
+//!   conversions every backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on open.
 //!
 //! Durability: the file is in WAL mode with `synchronous=FULL`, so a commit has reached the disk

@@ -1,9 +1,10 @@
 //! Reading the log back (its size, stored hashes, leaves) and its published checkpoints.
 
 use crate::SqliteStore;
-use crate::convert::{from_sqlx, hash, range, to_i64, to_u64};
+use crate::convert::from_sqlx;
 use amparo_core::Hash;
 use amparo_core::merkle::NodeAddr;
+use amparo_store::convert::{hash, range, to_i64, to_u64};
 use amparo_store::{StoreError, StoredCheckpoint};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};

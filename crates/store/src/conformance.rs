@@ -15,6 +15,7 @@
 //! - `encounters`: encounters, attorneys and the access log.
 //! - `uploads`: uploads, deferred lengths and termination.
 //! - `log`: `append_batch`: atomicity, stale indexes and offsets, races.
+//! - `upload_rules`: `append_batch` against terminated, complete and expired uploads.
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
@@ -26,6 +27,7 @@ mod encounters;
 mod log;
 mod reads;
 mod sequencer;
+mod upload_rules;
 mod uploads;
 
 pub use accounts::{
@@ -45,6 +47,10 @@ pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
 pub use sequencer::{Planned, Sequencer};
+pub use upload_rules::{
+    append_batch_and_termination_race_cleanly, append_batch_leaves_expiry_to_the_server,
+    append_batch_refuses_a_terminated_upload, append_batch_refuses_to_pass_the_declared_length,
+};
 pub use uploads::{upload_length_is_set_once, uploads_round_trip_oldest_first, uploads_terminate_keeping_chunks};
 
 use crate::{Account, Encounter, NewAccount, Store, StoreError, Upload};
@@ -89,6 +95,10 @@ checks![
     append_batch_rejects_a_stale_index,
     append_batch_rejects_a_stale_offset,
     append_batch_races_have_one_winner,
+    append_batch_refuses_a_terminated_upload,
+    append_batch_refuses_to_pass_the_declared_length,
+    append_batch_leaves_expiry_to_the_server,
+    append_batch_and_termination_race_cleanly,
     read_hashes_keeps_order_and_reports_missing,
     log_ranges_read_short_at_the_end,
     frontier_rebuilds_after_many_batches,

@@ -4,13 +4,19 @@
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
 //!   checkpoints, the access log).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
+//! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
+//!   executes the same plan with its own statements.
+//! - [`convert`]: between the store's types and SQL's (unsigned counters, 32-byte strings, role
+//!   names), the same for every backend.
 //! - [`conformance`]: the suite every backend must pass (`amparo-store-sqlite`,
 //!   `amparo-store-postgres` each run it from their tests).
 //!
 //! Times are microseconds since the Unix epoch (`i64`), so every backend stores them the same way.
 //! Media bytes are not here: they live in object storage, addressed by [`records::chunk_blob_key`].
 
+pub mod batch;
 pub mod conformance;
+pub mod convert;
 pub mod records;
 
 use amparo_core::Hash;
@@ -48,12 +54,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn account_credentials(&self, username: &str) -> Result<Option<(Account, String)>, StoreError>;
     /// Adds a role (idempotent). `NotFound` if the account does not exist.
     async fn grant_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError>;
-    /// Removes a role (idempotent; the member role cannot be removed).
+    /// Removes a role (idempotent: revoking a role the account lacks is fine). `Conflict` for the
+    /// member role, which every account keeps; `NotFound` if the account does not exist.
     async fn revoke_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError>;
     /// Stores a session by the SHA-256 of its bearer token (the token itself is never stored).
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
-    /// The account of an unexpired session.
+    /// The account of an unexpired session, with its current roles. A session is over once
+    /// `now_us >= expires_at_us`: `None` then, as for an unknown or deleted session.
     async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError>;
+    /// Deletes one session; the account's others stay. Deleting an unknown or already deleted
+    /// session is fine (logging out twice is not an error).
     async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError>;
 
     // --- encounters ---
@@ -66,6 +76,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn end_encounter(&self, id: EncounterId, ended_at_us: i64) -> Result<Encounter, StoreError>;
     /// Assigns an attorney to an encounter (idempotent).
     async fn assign_attorney(&self, encounter: EncounterId, attorney: AccountId) -> Result<(), StoreError>;
+    /// The encounter's attorneys, each once, sorted by id.
     async fn encounter_attorneys(&self, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError>;
 
     // --- uploads (one per recording) ---
@@ -76,17 +87,40 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn uploads_of(&self, encounter: EncounterId) -> Result<Vec<Upload>, StoreError>;
     /// Sets a deferred length. `Conflict` if a length is already set, or is below the offset.
     async fn set_upload_length(&self, id: RecordingId, length: u64) -> Result<Upload, StoreError>;
-    /// Marks an upload terminated (tus termination); its chunks and log entries stay.
+    /// Marks an upload terminated (tus termination); its chunks and log entries stay, and
+    /// [`Store::append_batch`] takes no more chunks for it. Terminating twice is fine and keeps
+    /// the first time (the one reported to the client). `NotFound` if the upload does not exist.
     async fn terminate_upload(&self, id: RecordingId, at_us: i64) -> Result<(), StoreError>;
-    /// The upload's chunks in offset order.
+    /// The upload's chunks in offset order. An empty list for an upload without chunks, and for
+    /// an unknown upload.
     async fn chunks_of(&self, id: RecordingId) -> Result<Vec<Chunk>, StoreError>;
 
     // --- the transparency log ---
 
     /// Appends a batch of entries in one transaction: the log entries and chunks, the stored
-    /// hashes, and each upload's new offset, chain and expiry. `Conflict` (and no change at all)
-    /// if `batch.first_index` is not the log's size, or an entry's offset is not its upload's
-    /// current offset.
+    /// hashes, and each upload's new offset, chain and expiry (as its last chunk in the batch
+    /// leaves them).
+    ///
+    /// The whole batch is refused, and nothing at all changes (not even the entries of other
+    /// uploads that were fine), when:
+    /// - the batch disagrees with itself: its leaf indexes do not count up from `first_index`,
+    ///   or one upload's chunks leave a gap or overlap: `Conflict`;
+    /// - `batch.first_index` is not the log's size: `Conflict`;
+    /// - an entry names an unknown upload: `NotFound`;
+    /// - an upload's first chunk in the batch does not start at the upload's current offset:
+    ///   `Conflict`;
+    /// - an upload was terminated (see [`Store::terminate_upload`]), even for an empty chunk:
+    ///   `Conflict`;
+    /// - an upload has a declared length and its last chunk in the batch ends past it (ending
+    ///   exactly at it is fine): `Conflict`.
+    ///
+    /// A `Conflict` about an upload names it and says why. The upload's state is checked by the
+    /// same statement that moves it, so the store is the arbiter when several servers share it:
+    /// a termination or a length change and a batch for the same upload are ordered, and the
+    /// one that commits second sees the other.
+    ///
+    /// Expiry is not checked: the store has no clock. The server refuses a chunk for an expired
+    /// upload when it arrives, and a chunk received before the expiry must still commit after.
     async fn append_batch(&self, batch: &AppendBatch) -> Result<(), StoreError>;
     /// Number of entries in the log.
     async fn log_size(&self) -> Result<u64, StoreError>;
@@ -99,8 +133,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     // --- checkpoints ---
 
-    /// Records a published checkpoint. `Conflict` if one for that size exists with another root.
+    /// Records a published checkpoint. Saving one again for a stored size with the same root is
+    /// accepted and changes nothing: the first note is kept, even if this one's note differs.
+    /// `Conflict` if one for that size exists with another root.
     async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
+    /// The checkpoint of the largest tree (not the last one saved).
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
     /// The earliest checkpoint whose tree contains log index `index`.
     async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError>;

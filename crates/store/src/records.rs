@@ -74,7 +74,8 @@ pub struct Upload {
     /// The raw `Upload-Metadata` header, returned on HEAD as tus requires.
     pub metadata: String,
     pub created_at_us: i64,
-    /// After this, no more chunks are accepted (tus expiration). What was received stays.
+    /// After this, the server accepts no more chunks (tus expiration); the store, which has no
+    /// clock, does not check it. What was received stays.
     pub expires_at_us: i64,
     pub terminated_at_us: Option<i64>,
 }

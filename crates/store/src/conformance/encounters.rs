@@ -94,7 +94,7 @@ pub async fn encounters_end_once(store: &dyn Store) {
     );
 }
 
-/// Assigning the same attorney twice is assigning once.
+/// Assigning the same attorney twice is assigning once; attorneys are listed by id.
 pub async fn attorneys_assignment_is_idempotent(store: &dyn Store) {
     let owner = account(store, "client").await;
     let first = account(store, "counsel").await;
@@ -106,14 +106,14 @@ pub async fn attorneys_assignment_is_idempotent(store: &dyn Store) {
     }
     assert_eq!(ok(store.encounter_attorneys(stop.id).await, "encounter_attorneys"), []);
 
-    for attorney in [first.id, second.id, first.id] {
-        ok(store.assign_attorney(stop.id, attorney).await, "assign_attorney");
-    }
-    let mut assigned = ok(store.encounter_attorneys(stop.id).await, "encounter_attorneys");
-    assigned.sort();
     let mut expected = vec![first.id, second.id];
     expected.sort();
-    assert_eq!(assigned, expected, "each attorney once");
+    // The larger id first, so a list in the order of assignment would not pass.
+    for attorney in [expected[1], expected[0], expected[1]] {
+        ok(store.assign_attorney(stop.id, attorney).await, "assign_attorney");
+    }
+    let assigned = ok(store.encounter_attorneys(stop.id).await, "encounter_attorneys");
+    assert_eq!(assigned, expected, "each attorney once, sorted by id");
     assert_eq!(ok(store.encounter_attorneys(other.id).await, "encounter_attorneys"), []);
 }
 

@@ -32,11 +32,7 @@ async fn touched(store: &dyn Store, batch: &AppendBatch) -> Touched {
     let mut uploads = Vec::new();
     for id in recordings {
         let upload = ok(store.upload(id).await, "upload");
-        // An unknown upload's chunks are not asked for: the trait leaves that answer open.
-        let chunks = match upload {
-            Some(_) => ok(store.chunks_of(id).await, "chunks_of"),
-            None => Vec::new(),
-        };
+        let chunks = ok(store.chunks_of(id).await, "chunks_of");
         uploads.push((upload, chunks));
     }
     Touched {
@@ -48,7 +44,12 @@ async fn touched(store: &dyn Store, batch: &AppendBatch) -> Touched {
 }
 
 /// Submits a batch the store must refuse (as `expect` checks) and checks nothing changed.
-async fn refused(store: &dyn Store, batch: &AppendBatch, expect: fn(Result<(), StoreError>, &str), what: &str) {
+pub(super) async fn refused(
+    store: &dyn Store,
+    batch: &AppendBatch,
+    expect: impl Fn(Result<(), StoreError>, &str),
+    what: &str,
+) {
     let before = touched(store, batch).await;
     expect(store.append_batch(batch).await, what);
     let after = touched(store, batch).await;

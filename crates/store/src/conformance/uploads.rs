@@ -47,6 +47,11 @@ pub async fn uploads_round_trip_oldest_first(store: &dyn Store) {
     conflict(store.create_upload(&copy).await, "create_upload with a taken id");
     assert_eq!(ok(store.upload(second.id).await, "upload"), Some(second), "unchanged");
     assert_eq!(ok(store.upload(RecordingId::new()).await, "upload(unknown)"), None);
+    assert_eq!(
+        ok(store.chunks_of(RecordingId::new()).await, "chunks_of(unknown)"),
+        [],
+        "an unknown upload has no chunks"
+    );
 }
 
 /// A deferred length is set once, and never below what was already received.

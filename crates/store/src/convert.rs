@@ -1,0 +1,112 @@
+//! Between the store's types and SQL's, for every backend: unsigned counters as signed 64-bit
+//! integers (SQLite's INTEGER, PostgreSQL's BIGINT), fixed-size byte strings, role names.
+//!
+//! Nothing here talks to a database. What does (mapping a driver's errors, its id encoding) stays
+//! in the backend's own `convert.rs`.
+
+use crate::StoreError;
+use amparo_core::Hash;
+use amparo_core::roles::Role;
+
+/// A u64 as a 64-bit SQL integer. Values past `i64::MAX` are refused, never wrapped.
+pub fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(value)
+        .map_err(|_| StoreError::Conflict(format!("{what} {value} is beyond what the store holds ({})", i64::MAX)))
+}
+
+/// A stored integer back to u64; a negative one means the database was changed by hand (the
+/// schema and [`to_i64`] keep them non-negative).
+pub fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Backend(format!("corrupt row: {what} is {value}")))
+}
+
+/// `start..start+count` as 64-bit integer bounds, the end clamped: ranges read short. `None` when
+/// the start is past anything a 64-bit key can hold, so the range is empty.
+pub fn range(start: u64, count: u64) -> Option<(i64, i64)> {
+    let start = i64::try_from(start).ok()?;
+    let end = start.saturating_add(i64::try_from(count).unwrap_or(i64::MAX));
+    Some((start, end))
+}
+
+/// A stored byte string that must be 32 bytes (a hash, a chain value, a token digest).
+pub fn bytes32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Backend(format!("corrupt row: {what} is not 32 bytes")))
+}
+
+/// A stored Merkle hash.
+pub fn hash(bytes: &[u8]) -> Result<Hash, StoreError> {
+    bytes32(bytes, "a stored hash").map(Hash)
+}
+
+/// Role names as stored, parsed, sorted and without duplicates (what [`crate::Account::roles`]
+/// promises).
+pub fn roles<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Result<Vec<Role>, StoreError> {
+    let mut roles = names
+        .into_iter()
+        .map(|r| {
+            r.as_ref()
+                .parse()
+                .map_err(|e| StoreError::Backend(format!("corrupt row: {e}")))
+        })
+        .collect::<Result<Vec<Role>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_convert_both_ways_up_to_i64_max() {
+        assert_eq!(to_i64(0, "x").ok(), Some(0));
+        assert_eq!(to_i64(i64::MAX as u64, "x").ok(), Some(i64::MAX));
+        match to_i64(i64::MAX as u64 + 1, "chunk end") {
+            Err(StoreError::Conflict(why)) => assert!(why.starts_with("chunk end 9223372036854775808"), "{why}"),
+            other => panic!("past i64::MAX: {other:?}"),
+        }
+        assert_eq!(to_u64(i64::MAX, "x").ok(), Some(i64::MAX as u64));
+        match to_u64(-1, "log size") {
+            Err(StoreError::Backend(why)) => assert_eq!(why, "corrupt row: log size is -1"),
+            other => panic!("negative: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ranges_clamp_their_end_and_vanish_past_i64_max() {
+        assert_eq!(range(0, 0), Some((0, 0)));
+        assert_eq!(range(5, 10), Some((5, 15)));
+        assert_eq!(range(5, u64::MAX), Some((5, i64::MAX)));
+        assert_eq!(range(i64::MAX as u64, 1), Some((i64::MAX, i64::MAX)));
+        assert_eq!(range(i64::MAX as u64 + 1, 1), None);
+        assert_eq!(range(u64::MAX, 0), None);
+    }
+
+    #[test]
+    fn fixed_size_bytes_are_exactly_32() {
+        assert_eq!(bytes32(&[7; 32], "x").ok(), Some([7; 32]));
+        assert_eq!(hash(&[9; 32]).ok(), Some(Hash([9; 32])));
+        for wrong in [&[][..], &[1; 31], &[1; 33]] {
+            assert!(
+                matches!(bytes32(wrong, "chain"), Err(StoreError::Backend(_))),
+                "{}",
+                wrong.len()
+            );
+            assert!(matches!(hash(wrong), Err(StoreError::Backend(_))), "{}", wrong.len());
+        }
+    }
+
+    #[test]
+    fn roles_are_parsed_sorted_and_deduplicated() {
+        let parsed = roles(["admin", "member", "attorney", "admin"]).ok();
+        assert_eq!(parsed, Some(vec![Role::Member, Role::Attorney, Role::Admin]));
+        let owned = roles(vec![String::from("responder")]).ok();
+        assert_eq!(owned, Some(vec![Role::Responder]));
+        assert_eq!(roles(Vec::<String>::new()).ok(), Some(vec![]));
+        assert!(matches!(roles(["member", "king"]), Err(StoreError::Backend(_))));
+        assert!(matches!(roles([""]), Err(StoreError::Backend(_))));
+    }
+}
