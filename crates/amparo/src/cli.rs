@@ -25,6 +25,10 @@ pub enum Command {
     Verify {
         /// The bundle file (.zip) exported from an encounter.
         bundle: PathBuf,
+        /// The log's verifier key as the organization publishes it (its /log/key), or a file
+        /// holding it. Without it the bundle is checked against the key it carries.
+        #[arg(long, value_name = "KEY_OR_FILE")]
+        trusted_key: Option<String>,
     },
     /// Print the default configuration, documented.
     Config,

@@ -24,8 +24,21 @@ fn main() -> ExitCode {
             print!("{}", config::DEFAULT_CONFIG);
             ExitCode::SUCCESS
         }
-        cli::Command::Verify { bundle } => {
-            let report = amparo_verify::verify_bundle(&bundle);
+        cli::Command::Verify { bundle, trusted_key } => {
+            // A key is name+id+base64; anything that is not one is read as a path to a key file.
+            let trusted_key = match trusted_key {
+                Some(text) if text.contains('+') && !std::path::Path::new(&text).exists() => Some(text),
+                Some(path) => match std::fs::read_to_string(&path) {
+                    Ok(key) => Some(key.trim().to_owned()),
+                    Err(error) => {
+                        eprintln!("amparo: cannot read the trusted key file {path}: {error}");
+                        return ExitCode::from(2);
+                    }
+                },
+                None => None,
+            };
+            let options = amparo_verify::VerifyOptions { trusted_key };
+            let report = amparo_verify::verify_bundle_with(&bundle, &options);
             println!("{report}");
             if report.is_valid() {
                 ExitCode::SUCCESS
