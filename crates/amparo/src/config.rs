@@ -86,6 +86,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // figment's Jail fixes the closure's error type; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
     fn environment_variables_set_settings_and_others_are_ignored() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("AMPARO_LISTEN", "127.0.0.1:9999");

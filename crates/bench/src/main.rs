@@ -1,0 +1,180 @@
+//! Amparo's benchmarks. `cargo run --release -p amparo-bench -- all` runs every one and prints a
+//! summary table; each also runs alone as a subcommand. Every benchmark measures a baseline on
+//! this machine in the same run and reports its ratio to it, the absolute figures, and PASS or
+//! FAIL against its target (see BENCHMARKS.md). Everything stays on loopback and in temporary
+//! directories; every loop is bounded in count or time. Before each benchmark the disk is let
+//! settle (`sync`), and the load average and I/O pressure are printed at the start and the end: on a shared machine
+//! the figures only mean something next to it.
+//!
+//! Module map:
+//! - this file: the command line, and running the benchmarks one after another.
+//! - [`receipts`]: a paced population of phones, PATCH to signed receipt, against the HTTP floor;
+//!   with [`checkpoints`], the time from a receipt to a checkpoint that covers it; [`blob_floor`],
+//!   the same pace of chunk writes into the blob store alone, to locate the tail.
+//! - [`ingest`]: phones sending 1 MiB chunks back to back, against the [`disk`] fsync ceiling.
+//! - [`log_appends`]: appends through the log's sequencer, against the store's `append_batch`.
+//! - [`verify`]: verifying an exported bundle, against `sha256sum` over its media.
+//! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
+//!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
+//!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
+//! - [`phone`]: the load client (sign-up, log-in, encounter, tus); [`paced`]: the paced load.
+//! - [`stats`], [`outcome`]: percentiles, units, and the summary table; [`cpu`]: the process's
+//!   CPU time, to tell a CPU-bound run from one waiting on the disk.
+
+mod blob_floor;
+mod checkpoints;
+mod cpu;
+mod disk;
+mod floor;
+mod ingest;
+mod log_appends;
+mod outcome;
+mod paced;
+mod phone;
+mod receipts;
+mod server;
+mod stats;
+mod timed_blobs;
+mod timed_store;
+mod timing;
+mod verify;
+
+use clap::{Args, Parser, Subcommand};
+use outcome::Outcome;
+use receipts::Measure;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amparo-bench",
+    about = "Amparo's benchmarks, each against a baseline measured in the same run."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Every benchmark, then the summary table (receipts and checkpoint-latency share one run).
+    All,
+    /// 64 KiB chunk every second per phone: PATCH to receipt, p50/p99, against the HTTP floor.
+    Receipts,
+    /// Receipt to covering checkpoint, sampled during a paced run of its own.
+    CheckpointLatency,
+    /// 1 MiB chunks back to back: MB/s, against the disk's fsync+SHA-256 ceiling.
+    Ingest,
+    /// Appends per second through the log's sequencer, against the store's append_batch.
+    LogAppends,
+    /// verify_bundle throughput, against sha256sum over the same media.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+struct Flags {
+    /// Length of each timed run, in seconds [default: receipts 60, checkpoint-latency 15,
+    /// ingest 20, log-appends 10].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=600))]
+    seconds: Option<u64>,
+    /// Phones in the receipts and checkpoint-latency runs.
+    #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2_000))]
+    uploaders: u32,
+    /// Phones in the ingest run.
+    #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    ingest_uploaders: u32,
+    /// Concurrent tasks appending in the log-appends run.
+    #[arg(long, global = true, default_value_t = 1_024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    tasks: u32,
+    /// Media in the verify benchmark's bundle, in MiB.
+    #[arg(long, global = true, default_value_t = 256, value_parser = clap::value_parser!(u32).range(4..=4_096))]
+    mib: u32,
+}
+
+impl Flags {
+    fn seconds(&self, default: u64) -> u64 {
+        self.seconds.unwrap_or(default)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(outcomes) if outcomes.iter().all(|o| o.pass) => ExitCode::SUCCESS,
+        // Targets missed: the figures were printed; the exit status says so for scripts.
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("amparo-bench: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[tokio::main]
+async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
+    let f = &cli.flags;
+    let (uploaders, ingesters, tasks, mib) = (
+        f.uploaders as usize,
+        f.ingest_uploaders as usize,
+        f.tasks as usize,
+        f.mib as usize,
+    );
+    let mut outcomes = Vec::new();
+    print_load("start");
+    let all = matches!(cli.command, Command::All);
+    if all || matches!(cli.command, Command::Receipts | Command::CheckpointLatency) {
+        let (measure, seconds) = match cli.command {
+            Command::Receipts => (Measure::Receipts, f.seconds(60)),
+            Command::CheckpointLatency => (Measure::Checkpoints, f.seconds(15)),
+            _ => (Measure::Both, f.seconds(60)),
+        };
+        println!("receipts/checkpoint-latency: {uploaders} phones, one 64 KiB chunk a second each, {seconds} s");
+        server::settle_disk().await;
+        report(&mut outcomes, receipts::run(uploaders, seconds, measure).await?);
+    }
+    if all || matches!(cli.command, Command::Ingest) {
+        let seconds = f.seconds(20);
+        println!("ingest: {ingesters} phones, 1 MiB chunks back to back, {seconds} s");
+        server::settle_disk().await;
+        report(&mut outcomes, ingest::run(ingesters, seconds).await?);
+    }
+    if all || matches!(cli.command, Command::LogAppends) {
+        let seconds = f.seconds(10);
+        println!("log-appends: {tasks} tasks, {seconds} s");
+        server::settle_disk().await;
+        report(&mut outcomes, log_appends::run(tasks, seconds).await?);
+    }
+    if all || matches!(cli.command, Command::Verify) {
+        println!("verify: a {mib} MiB bundle");
+        server::settle_disk().await;
+        report(&mut outcomes, verify::run(mib).await?);
+    }
+    print_load("end");
+    outcome::print_table(&outcomes);
+    Ok(outcomes)
+}
+
+/// The machine's load average and I/O pressure, where the OS tells them: the figures mean little
+/// if other work shared the two cores or the disk, and the reader should know.
+fn print_load(when: &str) {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let averages: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!("load average at {when} (1, 5, 15 min): {}", averages.join(", "));
+    }
+    // Linux PSI: the share of time some task was stalled waiting for I/O.
+    if let Ok(pressure) = std::fs::read_to_string("/proc/pressure/io")
+        && let Some(some) = pressure.lines().find(|l| l.starts_with("some"))
+    {
+        println!("I/O pressure at {when}: {some}");
+    }
+}
+
+/// Prints each benchmark's outcome as it finishes, and keeps it for the table.
+fn report(all: &mut Vec<Outcome>, new: Vec<Outcome>) {
+    for outcome in new {
+        println!("  {}:", outcome.name);
+        outcome.print();
+        all.push(outcome);
+    }
+}

@@ -1,0 +1,130 @@
+//! A pass-through [`Store`] that times `append_batch` calls and counts the entries they carry.
+//! The sequencer's batches are not visible from outside the server; timing them here costs a
+//! clock read and a short lock per batch, and needs no instrumentation in the server.
+
+use crate::timing::Calls;
+use amparo_core::Hash;
+use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::merkle::NodeAddr;
+use amparo_core::roles::Role;
+use amparo_store::*;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Wraps a store; every call goes straight through.
+#[derive(Debug)]
+pub struct TimedStore {
+    inner: Arc<dyn Store>,
+    /// One record per `append_batch`: its duration and entries.
+    pub batches: Calls,
+}
+
+impl TimedStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            batches: Calls::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for TimedStore {
+    async fn append_batch(&self, batch: &AppendBatch) -> Result<(), StoreError> {
+        let start = Instant::now();
+        let result = self.inner.append_batch(batch).await;
+        self.batches.record(start.elapsed(), batch.entries.len() as u64);
+        result
+    }
+
+    // Everything else: straight through.
+
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
+        self.inner.create_account(account).await
+    }
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.inner.account(id).await
+    }
+    async fn account_credentials(&self, username: &str) -> Result<Option<(Account, String)>, StoreError> {
+        self.inner.account_credentials(username).await
+    }
+    async fn grant_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        self.inner.grant_role(id, role).await
+    }
+    async fn revoke_role(&self, id: AccountId, role: Role) -> Result<Account, StoreError> {
+        self.inner.revoke_role(id, role).await
+    }
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.inner.create_session(session).await
+    }
+    async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError> {
+        self.inner.session_account(token_sha256, now_us).await
+    }
+    async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError> {
+        self.inner.delete_session(token_sha256).await
+    }
+    async fn create_encounter(&self, encounter: &Encounter) -> Result<(), StoreError> {
+        self.inner.create_encounter(encounter).await
+    }
+    async fn encounter(&self, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
+        self.inner.encounter(id).await
+    }
+    async fn encounters_of(&self, owner: AccountId) -> Result<Vec<Encounter>, StoreError> {
+        self.inner.encounters_of(owner).await
+    }
+    async fn end_encounter(&self, id: EncounterId, ended_at_us: i64) -> Result<Encounter, StoreError> {
+        self.inner.end_encounter(id, ended_at_us).await
+    }
+    async fn assign_attorney(&self, encounter: EncounterId, attorney: AccountId) -> Result<(), StoreError> {
+        self.inner.assign_attorney(encounter, attorney).await
+    }
+    async fn encounter_attorneys(&self, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError> {
+        self.inner.encounter_attorneys(encounter).await
+    }
+    async fn create_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        self.inner.create_upload(upload).await
+    }
+    async fn upload(&self, id: RecordingId) -> Result<Option<Upload>, StoreError> {
+        self.inner.upload(id).await
+    }
+    async fn uploads_of(&self, encounter: EncounterId) -> Result<Vec<Upload>, StoreError> {
+        self.inner.uploads_of(encounter).await
+    }
+    async fn set_upload_length(&self, id: RecordingId, length: u64) -> Result<Upload, StoreError> {
+        self.inner.set_upload_length(id, length).await
+    }
+    async fn terminate_upload(&self, id: RecordingId, at_us: i64) -> Result<(), StoreError> {
+        self.inner.terminate_upload(id, at_us).await
+    }
+    async fn chunks_of(&self, id: RecordingId) -> Result<Vec<Chunk>, StoreError> {
+        self.inner.chunks_of(id).await
+    }
+    async fn log_size(&self) -> Result<u64, StoreError> {
+        self.inner.log_size().await
+    }
+    async fn read_hashes(&self, addrs: &[NodeAddr]) -> Result<Vec<Hash>, StoreError> {
+        self.inner.read_hashes(addrs).await
+    }
+    async fn hashes_at_level(&self, level: u8, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        self.inner.hashes_at_level(level, start, count).await
+    }
+    async fn entries(&self, start: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.inner.entries(start, count).await
+    }
+    async fn save_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+        self.inner.save_checkpoint(checkpoint).await
+    }
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.inner.latest_checkpoint().await
+    }
+    async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.inner.first_checkpoint_covering(index).await
+    }
+    async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {
+        self.inner.record_access(access).await
+    }
+    async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
+        self.inner.access_log(encounter).await
+    }
+}
