@@ -47,12 +47,7 @@ async fn bad_sign_ups_name_the_field() {
         ),
     ];
     for (body, field) in cases {
-        let response = server
-            .request(Method::POST, "/api/v1/accounts", None)
-            .json(&body)
-            .send()
-            .await
-            .expect("send");
+        let response = server.post_json("/api/v1/accounts", None, &body).await;
         let problem = problem(response, 400).await;
         assert_eq!(problem["field"], field, "{body}");
     }
@@ -70,36 +65,16 @@ async fn bad_sign_ups_name_the_field() {
 async fn usernames_are_unique_and_wrong_passwords_fail() {
     let server = TestServer::start().await;
     let body = json!({"username": "Maria", "password": "a long enough password"});
-    let first = server
-        .request(Method::POST, "/api/v1/accounts", None)
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let first = server.post_json("/api/v1/accounts", None, &body).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let again = json!({"username": "maria", "password": "another long password"});
-    let second = server
-        .request(Method::POST, "/api/v1/accounts", None)
-        .json(&again)
-        .send()
-        .await
-        .expect("send");
+    let second = server.post_json("/api/v1/accounts", None, &again).await;
     problem(second, 409).await;
     let wrong = json!({"username": "Maria", "password": "not the password at all"});
-    let login = server
-        .request(Method::POST, "/api/v1/sessions", None)
-        .json(&wrong)
-        .send()
-        .await
-        .expect("send");
+    let login = server.post_json("/api/v1/sessions", None, &wrong).await;
     problem(login, 401).await;
     let nobody = json!({"username": "nobody_here", "password": "not the password at all"});
-    let login = server
-        .request(Method::POST, "/api/v1/sessions", None)
-        .json(&nobody)
-        .send()
-        .await
-        .expect("send");
+    let login = server.post_json("/api/v1/sessions", None, &nobody).await;
     problem(login, 401).await;
 }
 
@@ -171,11 +146,8 @@ async fn strangers_are_rate_limited() {
     for _ in 0..5 {
         statuses.push(
             server
-                .request(Method::POST, "/api/v1/sessions", None)
-                .json(&body)
-                .send()
+                .post_json("/api/v1/sessions", None, &body)
                 .await
-                .expect("send")
                 .status()
                 .as_u16(),
         );

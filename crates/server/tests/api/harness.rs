@@ -148,14 +148,35 @@ impl TestServer {
     }
 
     pub async fn patch(&self, token: &str, upload: &str, offset: u64, bytes: Vec<u8>) -> reqwest::Response {
-        self.request(Method::PATCH, upload, Some(token))
+        self.patch_with(token, upload, &[("Upload-Offset", &offset.to_string())], bytes)
+            .await
+    }
+
+    /// A tus PATCH with exactly these headers besides `Tus-Resumable` and the tus content type.
+    pub async fn patch_with(
+        &self,
+        token: &str,
+        upload: &str,
+        headers: &[(&str, &str)],
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .request(Method::PATCH, upload, Some(token))
             .header("Tus-Resumable", "1.0.0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", offset.to_string())
-            .body(bytes)
+            .header("Content-Type", "application/offset+octet-stream");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(bytes).send().await.expect("patch")
+    }
+
+    /// POSTs JSON.
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.request(Method::POST, path, token)
+            .json(body)
             .send()
             .await
-            .expect("patch")
+            .expect("post")
     }
 }
 

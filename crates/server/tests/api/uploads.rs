@@ -72,14 +72,16 @@ async fn chunks_get_signed_receipts_and_resume_from_the_offset() {
 
     // Finish by declaring the length with an empty PATCH, as tus clients do.
     let done = server
-        .request(Method::PATCH, &upload, Some(&token))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", offset.to_string())
-        .header("Upload-Length", offset.to_string())
-        .send()
-        .await
-        .expect("send");
+        .patch_with(
+            &token,
+            &upload,
+            &[
+                ("Upload-Offset", &offset.to_string()),
+                ("Upload-Length", &offset.to_string()),
+            ],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(done.status(), StatusCode::NO_CONTENT);
     // Past the declared length: 413, nothing changes.
     problem(server.patch(&token, &upload, offset, vec![1]).await, 413).await;
@@ -106,40 +108,40 @@ async fn bad_chunks_change_nothing_that_was_acknowledged() {
     // Checksum mismatch: 460.
     let wrong = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"other bytes"));
     let mismatch = server
-        .request(Method::PATCH, &upload, Some(&token))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "100")
-        .header("Upload-Checksum", format!("sha256 {wrong}"))
-        .body(vec![9u8; 100])
-        .send()
-        .await
-        .expect("send");
+        .patch_with(
+            &token,
+            &upload,
+            &[
+                ("Upload-Offset", "100"),
+                ("Upload-Checksum", &format!("sha256 {wrong}")),
+            ],
+            vec![9u8; 100],
+        )
+        .await;
     problem(mismatch, 460).await;
     // A right checksum is accepted.
     let right = base64::engine::general_purpose::STANDARD.encode(Sha256::digest([9u8; 100]));
     let matched = server
-        .request(Method::PATCH, &upload, Some(&token))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "100")
-        .header("Upload-Checksum", format!("sha256 {right}"))
-        .body(vec![9u8; 100])
-        .send()
-        .await
-        .expect("send");
+        .patch_with(
+            &token,
+            &upload,
+            &[
+                ("Upload-Offset", "100"),
+                ("Upload-Checksum", &format!("sha256 {right}")),
+            ],
+            vec![9u8; 100],
+        )
+        .await;
     assert_eq!(matched.status(), StatusCode::NO_CONTENT);
     // Unsupported checksum algorithm: 400.
     let md5 = server
-        .request(Method::PATCH, &upload, Some(&token))
-        .header("Tus-Resumable", "1.0.0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "200")
-        .header("Upload-Checksum", "md5 AAAA")
-        .body(vec![1u8; 10])
-        .send()
-        .await
-        .expect("send");
+        .patch_with(
+            &token,
+            &upload,
+            &[("Upload-Offset", "200"), ("Upload-Checksum", "md5 AAAA")],
+            vec![1u8; 10],
+        )
+        .await;
     problem(md5, 400).await;
     // Oversized chunk: 413.
     problem(server.patch(&token, &upload, 200, vec![1; 5000]).await, 413).await;
