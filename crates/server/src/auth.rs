@@ -20,26 +20,32 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// The logged-in account of a request, rate-limited per account.
+/// The logged-in account of a request, rate-limited per account, and the hash of the session
+/// token it came with (so logging out needs no second look at the header).
 #[derive(Clone, Debug)]
-pub struct CurrentAccount(pub Account);
+pub struct CurrentAccount(pub Account, [u8; 32]);
 
 impl FromRequestParts<AppState> for CurrentAccount {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)?;
+        let session = token_hash(bearer_token(parts)?);
         let account = state
             .store
-            .session_account(&token_hash(token), now_us())
+            .session_account(&session, now_us())
             .await?
             .ok_or_else(|| ApiError::unauthorized("Your session has expired or is not valid: log in again."))?;
         state.rate_limits.check_account(account.id)?;
-        Ok(CurrentAccount(account))
+        Ok(CurrentAccount(account, session))
     }
 }
 
 impl CurrentAccount {
+    /// The SHA-256 of the bearer token this request was authenticated with.
+    pub fn session_hash(&self) -> &[u8; 32] {
+        &self.1
+    }
+
     /// Refuses unless the account holds `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.0.has_role(role) {

@@ -136,18 +136,8 @@ pub async fn log_in(
 
 /// Logs out: the token stops working at once.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "accounts", security(("bearer" = [])), responses((status = 204), (status = 401)))]
-pub async fn log_out(
-    State(state): State<AppState>,
-    _account: CurrentAccount,
-    headers: axum::http::HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .trim();
-    state.store.delete_session(&token_hash(token)).await?;
+pub async fn log_out(State(state): State<AppState>, account: CurrentAccount) -> Result<StatusCode, ApiError> {
+    state.store.delete_session(account.session_hash()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -123,7 +123,7 @@ pub async fn status(
     account: CurrentAccount,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let upload = writable_upload(&state, &account, &id).await?;
+    let upload = writable_upload(&state, &account, parse_id(&id)?).await?;
     let mut response = upload_headers(StatusCode::OK, &upload, None);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -164,7 +164,7 @@ pub async fn append(
     let id = parse_id(&id)?;
     let _guard = state.upload_locks.lock(id).await;
     // Read after taking the lock: the offset cannot move under us now.
-    let upload = writable_upload(&state, &account, &id.to_string()).await?;
+    let upload = writable_upload(&state, &account, id).await?;
     if claimed_offset != upload.offset {
         return Err(ApiError::conflict(format!(
             "Upload-Offset is {claimed_offset}, but the server holds {} bytes of this recording: resume from there.",
@@ -185,7 +185,7 @@ pub async fn terminate(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let _guard = state.upload_locks.lock(id).await;
-    let upload = writable_upload(&state, &account, &id.to_string()).await?;
+    let upload = writable_upload(&state, &account, id).await?;
     state.store.terminate_upload(upload.id, now_us()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -331,10 +331,10 @@ fn upload_headers(status: StatusCode, upload: &Upload, receipt: Option<&Receipt>
 }
 
 /// The upload, if the caller owns it and it still takes chunks.
-async fn writable_upload(state: &AppState, account: &CurrentAccount, id: &str) -> Result<Upload, ApiError> {
+async fn writable_upload(state: &AppState, account: &CurrentAccount, id: RecordingId) -> Result<Upload, ApiError> {
     let upload = state
         .store
-        .upload(parse_id(id)?)
+        .upload(id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such upload."))?;
     if upload.owner != account.0.id {
