@@ -14,15 +14,20 @@
 //! - [`roles`]: what an account may do.
 //! - [`tiles`]: C2SP tlog-tiles paths.
 //! - [`manifest`]: the evidence bundle's manifest, shared by the exporter and the verifier.
+//! - [`dispatch`]: matching a person's request for an attorney with the attorneys on duty.
+//! - [`plate`]: the vehicle registry's plates: normalizing, confusion-tolerant search and
+//!   ranking, and reading a plate out of spoken English or Spanish.
 //!
 //! `docs/evidence-format.md` documents every byte these modules produce.
 
 pub mod checkpoint;
+pub mod dispatch;
 pub mod ids;
 pub mod keys;
 pub mod leaf;
 pub mod manifest;
 pub mod merkle;
+pub mod plate;
 pub mod receipt;
 pub mod roles;
 pub mod tiles;

@@ -1,0 +1,143 @@
+//! Who is on duty, whether their app is still there, and which calls they hold: everything that
+//! decides whether one attorney may be offered one request, and who rings first.
+
+use super::event::{Request, WithdrawReason};
+use super::policy::DispatchSettings;
+use super::profile::AttorneyProfile;
+use crate::ids::{AccountId, EncounterId};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One attorney the dispatcher knows: on duty, or off duty with calls still going.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Attorney {
+    pub(crate) profile: AttorneyProfile,
+    /// Their own choice. Presence is separate: a sleeping laptop makes them away without
+    /// changing what they chose, so waking it brings them back without a click.
+    pub(crate) on_duty: bool,
+    pub(crate) last_heartbeat_us: i64,
+    /// When they last became free: coming on duty, or the end of their last call. The longest
+    /// idle ring first, so calls are shared out.
+    pub(crate) idle_since_us: i64,
+    pub(crate) calls: BTreeSet<EncounterId>,
+}
+
+impl Attorney {
+    /// Whether their heartbeat is recent enough at `now`.
+    pub(crate) fn is_present(&self, now: i64, settings: &DispatchSettings) -> bool {
+        now.saturating_sub(self.last_heartbeat_us) < settings.heartbeat_timeout_us
+    }
+
+    /// Whether one more call fits their capacity. Offers do not count: see the module docs.
+    pub(crate) fn has_room(&self) -> bool {
+        (self.calls.len() as u64) < u64::from(self.profile.capacity)
+    }
+
+    /// `Ok` if they may be offered `request` at `now`; otherwise why not, as the reason an offer
+    /// they hold is withdrawn.
+    pub(crate) fn check(&self, request: &Request, now: i64, settings: &DispatchSettings) -> Result<(), WithdrawReason> {
+        if !self.on_duty {
+            return Err(WithdrawReason::OffDuty);
+        }
+        if !self.is_present(now, settings) {
+            return Err(WithdrawReason::Away);
+        }
+        let profile = &self.profile;
+        let policy = settings.state_policies.for_org(request.org);
+        if !profile.vetted
+            || profile.org != request.org
+            || !profile.languages.contains(&request.language)
+            || !policy.admits(&profile.bar_admissions, request.state)
+        {
+            return Err(WithdrawReason::NoLongerEligible);
+        }
+        if !self.has_room() {
+            return Err(WithdrawReason::AtCapacity);
+        }
+        Ok(())
+    }
+}
+
+/// Every attorney the dispatcher knows, by account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Roster {
+    pub(crate) attorneys: BTreeMap<AccountId, Attorney>,
+}
+
+impl Roster {
+    pub(crate) fn get(&self, id: AccountId) -> Option<&Attorney> {
+        self.attorneys.get(&id)
+    }
+
+    pub(crate) fn on_duty(&mut self, id: AccountId, profile: AttorneyProfile, now: i64) {
+        let attorney = self.attorneys.entry(id).or_insert_with(|| Attorney {
+            profile: profile.clone(),
+            on_duty: false,
+            last_heartbeat_us: now,
+            idle_since_us: now,
+            calls: BTreeSet::new(),
+        });
+        // Coming back on duty with no call restarts the idle clock; an attorney already on duty
+        // who sends their profile again keeps their place.
+        if !attorney.on_duty && attorney.calls.is_empty() {
+            attorney.idle_since_us = now;
+        }
+        attorney.on_duty = true;
+        attorney.profile = profile;
+        attorney.last_heartbeat_us = now;
+    }
+
+    pub(crate) fn off_duty(&mut self, id: AccountId) {
+        if let Some(attorney) = self.attorneys.get_mut(&id) {
+            attorney.on_duty = false;
+        }
+        self.forget_if_done(id);
+    }
+
+    pub(crate) fn heartbeat(&mut self, id: AccountId, now: i64) {
+        if let Some(attorney) = self.attorneys.get_mut(&id).filter(|a| a.on_duty) {
+            attorney.last_heartbeat_us = now;
+        }
+    }
+
+    /// Records an accepted call. The caller checked [`Attorney::has_room`].
+    pub(crate) fn start_call(&mut self, id: AccountId, encounter: EncounterId) {
+        if let Some(attorney) = self.attorneys.get_mut(&id) {
+            attorney.calls.insert(encounter);
+        }
+    }
+
+    pub(crate) fn end_call(&mut self, id: AccountId, encounter: EncounterId, now: i64) {
+        if let Some(attorney) = self.attorneys.get_mut(&id) {
+            attorney.calls.remove(&encounter);
+            if attorney.calls.is_empty() {
+                attorney.idle_since_us = now;
+            }
+        }
+        self.forget_if_done(id);
+    }
+
+    /// An attorney off duty with no calls has nothing left to count; dropping them keeps the
+    /// state (and what a server persists) the size of who is working.
+    fn forget_if_done(&mut self, id: AccountId) {
+        if self
+            .attorneys
+            .get(&id)
+            .is_some_and(|a| !a.on_duty && a.calls.is_empty())
+        {
+            self.attorneys.remove(&id);
+        }
+    }
+
+    /// The attorneys who may be offered `request` at `now`, best first: fewest calls, then
+    /// longest idle, then account id so the order never depends on anything but the state.
+    pub(crate) fn ranked_for(&self, request: &Request, now: i64, settings: &DispatchSettings) -> Vec<AccountId> {
+        let mut eligible: Vec<(&AccountId, &Attorney)> = self
+            .attorneys
+            .iter()
+            .filter(|(_, attorney)| attorney.check(request, now, settings).is_ok())
+            .collect();
+        eligible.sort_by_key(|(id, attorney)| (attorney.calls.len(), attorney.idle_since_us, **id));
+        eligible.into_iter().map(|(id, _)| *id).collect()
+    }
+}

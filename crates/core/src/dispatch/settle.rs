@@ -1,0 +1,172 @@
+//! Bringing every open request in line with the roster and the clock. Event handlers only change
+//! the state; these passes turn the change into offers, withdrawals and queue places, so each rule
+//! lives in one place whichever event set it off.
+
+use super::event::{Effect, GapReason, WithdrawReason};
+use super::machine::Dispatcher;
+use super::profile::OrgId;
+use super::request::{Pass, Stage};
+use crate::ids::{AccountId, EncounterId};
+use std::collections::BTreeMap;
+
+impl Dispatcher {
+    /// Offers whose time ran out at `now` are withdrawn, and the attorney has passed this round.
+    pub(crate) fn expire_offers(&mut self, now: i64, out: &mut Vec<Effect>) {
+        for (encounter, open) in &mut self.requests {
+            let Stage::Offering { offers } = &mut open.stage else {
+                continue;
+            };
+            let expired: Vec<AccountId> = offers.iter().filter(|(_, at)| **at <= now).map(|(a, _)| *a).collect();
+            for attorney in expired {
+                offers.remove(&attorney);
+                open.passed.insert(attorney, Pass::Expired);
+                open.last_pass_us = Some(now);
+                out.push(Effect::WithdrawOffer {
+                    attorney,
+                    encounter: *encounter,
+                    reason: WithdrawReason::Expired,
+                });
+            }
+        }
+    }
+
+    /// Offers to attorneys who may no longer take the request (off duty, away, at capacity, or no
+    /// longer fitting it) are withdrawn. They have not passed: they are rung again when they fit.
+    pub(crate) fn withdraw_unavailable(&mut self, now: i64, out: &mut Vec<Effect>) {
+        for (encounter, open) in &mut self.requests {
+            let Stage::Offering { offers } = &mut open.stage else {
+                continue;
+            };
+            offers.retain(|attorney, _| {
+                let why = match self.roster.get(*attorney) {
+                    Some(lawyer) => lawyer.check(&open.request, now, &self.settings),
+                    // Forgotten: they went off duty with no call.
+                    None => Err(WithdrawReason::OffDuty),
+                };
+                why.map_err(|reason| {
+                    out.push(Effect::WithdrawOffer {
+                        attorney: *attorney,
+                        encounter: *encounter,
+                        reason,
+                    })
+                })
+                .is_ok()
+            });
+        }
+    }
+
+    /// Withdraws what no longer fits, rings whoever now can, queues what nobody can take, and
+    /// tells waiting people their place.
+    pub(crate) fn settle(&mut self, now: i64, out: &mut Vec<Effect>) {
+        self.withdraw_unavailable(now, out);
+        let gaps = self.fill(now, out);
+        self.renumber_queue(out);
+        // After the queue places, so an admin's alert follows the person's "you are waiting".
+        for (encounter, reason) in gaps {
+            if let Some(open) = self.requests.get(&encounter) {
+                let request = open.request;
+                out.push(Effect::CoverageGap {
+                    org: request.org,
+                    encounter,
+                    language: request.language,
+                    state: request.state,
+                    reason,
+                });
+            }
+        }
+    }
+
+    /// Open, unconnected requests, oldest first: the queue's order, and the order in which
+    /// requests pick attorneys.
+    pub(crate) fn fifo(&self) -> Vec<EncounterId> {
+        let mut waiting: Vec<(i64, EncounterId)> = self
+            .requests
+            .values()
+            .filter(|open| !matches!(open.stage, Stage::Connected { .. }))
+            .map(|open| (open.request.requested_at_us, open.request.encounter))
+            .collect();
+        waiting.sort_unstable();
+        waiting.into_iter().map(|(_, encounter)| encounter).collect()
+    }
+
+    /// Tops every request up to the ring count from the best attorneys who have not passed on
+    /// it, and starts a new round for a request everyone has passed on once it has waited an
+    /// offer timeout. Returns the requests that joined the queue, and why.
+    fn fill(&mut self, now: i64, out: &mut Vec<Effect>) -> Vec<(EncounterId, GapReason)> {
+        let ring = self.settings.ring_count.get();
+        let timeout = self.settings.offer_timeout_us;
+        let mut gaps = Vec::new();
+        for encounter in self.fifo() {
+            let Some(open) = self.requests.get_mut(&encounter) else {
+                continue;
+            };
+            let mut offers = match &mut open.stage {
+                Stage::Offering { offers } => std::mem::take(offers),
+                Stage::Queued { .. } => BTreeMap::new(),
+                Stage::Connected { .. } => continue,
+            };
+            let ranked = self.roster.ranked_for(&open.request, now, &self.settings);
+            let mut fresh: Vec<AccountId> = ranked
+                .iter()
+                .filter(|a| !offers.contains_key(a) && !open.passed.contains_key(a))
+                .copied()
+                .collect();
+            let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
+            if fresh.is_empty() && offers.is_empty() && !ranked.is_empty() && round_over {
+                // Everyone who could take it has passed, and a pause has gone by so a decline is
+                // not answered by the same ring a moment later: start over with everyone.
+                open.passed.clear();
+                fresh = ranked.clone();
+            }
+            for attorney in fresh.into_iter().take(ring.saturating_sub(offers.len())) {
+                let expires_at_us = now.saturating_add(timeout);
+                offers.insert(attorney, expires_at_us);
+                out.push(Effect::Offer {
+                    attorney,
+                    encounter,
+                    expires_at_us,
+                });
+            }
+            if !offers.is_empty() {
+                open.stage = Stage::Offering { offers };
+            } else if !matches!(open.stage, Stage::Queued { .. }) {
+                open.stage = Stage::Queued { position: 0 };
+                let reason = if ranked.is_empty() {
+                    GapReason::NobodyAvailable
+                } else {
+                    GapReason::NobodyAnswered
+                };
+                gaps.push((encounter, reason));
+            }
+        }
+        gaps
+    }
+
+    /// Numbers each organization's waiting requests 1, 2, … oldest first, and tells each person
+    /// whose place is new or changed.
+    fn renumber_queue(&mut self, out: &mut Vec<Effect>) {
+        let mut next: BTreeMap<OrgId, u32> = BTreeMap::new();
+        for encounter in self.fifo() {
+            let Some(open) = self.requests.get_mut(&encounter) else {
+                continue;
+            };
+            let Stage::Queued { position } = &mut open.stage else {
+                continue;
+            };
+            let place = next.entry(open.request.org).or_insert(0);
+            *place += 1;
+            if *position == 0 {
+                out.push(Effect::Queued {
+                    encounter,
+                    position: *place,
+                });
+            } else if *position != *place {
+                out.push(Effect::QueuePositionChanged {
+                    encounter,
+                    position: *place,
+                });
+            }
+            *position = *place;
+        }
+    }
+}
