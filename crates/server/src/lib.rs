@@ -10,6 +10,8 @@
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
+//! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
+//!   the security headers every response carries.
 
 pub mod auth;
 pub mod clock;
@@ -21,6 +23,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod validate;
+pub mod web;
 
 pub use state::AppState;
 
@@ -32,16 +35,18 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The whole HTTP surface.
+/// The whole HTTP surface: the API, and the web app on every path the API does not claim.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .merge(routes::accounts::routes())
         .merge(routes::encounters::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
-        .fallback(|| async { error::ApiError::not_found("There is nothing at this address.") })
+        .merge(web::routes())
+        // Web files, then problem+json 404: only paths no route above claims get here.
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -53,7 +58,8 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
         }))
-        .with_state(state)
+        .with_state(state);
+    web::with_security_headers(router)
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves; in-flight requests finish first.

@@ -7,3 +7,4 @@ mod harness;
 mod hostile;
 mod log;
 mod uploads;
+mod web;
