@@ -5,29 +5,18 @@ mod common;
 
 use amparo_core::receipt::Receipt;
 use common::Amparo;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 fn client_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tus-client")
+    common::npm_dir("tus-client")
 }
 
-/// Installs the pinned npm packages once (package-lock.json is committed).
 fn ensure_node_modules() {
-    let dir = client_dir();
-    if dir.join("node_modules/tus-js-client").exists() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .expect("npm is needed for this test (Debian: apt-get install nodejs npm); .ci/run installs it");
-    assert!(status.success(), "npm ci failed in {}", dir.display());
+    common::ensure_npm_packages(&client_dir(), "tus-js-client");
 }
 
 /// Forwards loopback TCP to `upstream`, and once, after `cut_after` bytes from the client, drops

@@ -1,10 +1,12 @@
 //! Runs the real `amparo` binary for a test, and the HTTP calls tests share.
 #![allow(dead_code)]
 
+pub mod webm;
+
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// A running `amparo serve` process.
@@ -183,4 +185,22 @@ pub fn proof_hashes(value: &Value) -> Vec<amparo_core::Hash> {
             )
         })
         .collect()
+}
+
+/// A folder of npm test tools under the repository's `tests/` (package-lock.json committed).
+pub fn npm_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests").join(name)
+}
+
+/// Installs the pinned npm packages of `dir` once, if `package` is not installed yet.
+pub fn ensure_npm_packages(dir: &Path, package: &str) {
+    if dir.join("node_modules").join(package).exists() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .expect("npm is needed for this test (Debian: apt-get install nodejs npm); .ci/run installs it");
+    assert!(status.success(), "npm ci failed in {}", dir.display());
 }

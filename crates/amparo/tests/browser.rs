@@ -1,0 +1,191 @@
+//! The web app in a real browser: Debian's Chromium, driven by npm `playwright-core` with a fake
+//! camera and microphone, against the real binary. Each scenario (tests/e2e/scenario.mjs) runs
+//! in the browser; this file checks what the server holds: the bundle verifies, and its media is
+//! byte for byte what the browser's MediaRecorder produced, continuous and about as long as
+//! recorded.
+
+mod common;
+
+use common::{Amparo, bundle_media, webm};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One browser at a time: two cores cannot encode several fake cameras and keep time.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn e2e_dir() -> PathBuf {
+    common::npm_dir("e2e")
+}
+
+fn ensure_tools() {
+    let chromium = std::env::var("AMPARO_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} is missing: these tests need Debian's chromium (apt-get install chromium); .ci/run installs it"
+    );
+    common::ensure_npm_packages(&e2e_dir(), "playwright-core");
+}
+
+/// Runs a scenario in the browser; returns its JSON line and the folder it wrote to.
+fn run_scenario(amparo: &Amparo, name: &str) -> (Value, PathBuf) {
+    ensure_tools();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(name);
+    let _ = std::fs::remove_dir_all(&out);
+    let output = Command::new("node")
+        .arg(e2e_dir().join("scenario.mjs"))
+        .args([name, &amparo.base])
+        .arg(&out)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "scenario {name} failed:\n{stderr}\n{stdout}");
+    let line = stdout.lines().last().expect("the scenario printed its result");
+    (serde_json::from_str(line).expect("result is JSON"), out)
+}
+
+/// The encounter's bundle verifies with `amparo verify`; returns its media bytes.
+async fn verified_media(amparo: &Amparo, result: &Value, out: &Path) -> Vec<u8> {
+    let token = result["token"].as_str().expect("token");
+    let encounter = &result["encounter"];
+    assert!(encounter["ended_at"].is_string(), "the encounter ended: {encounter}");
+    let recordings = encounter["recordings"].as_array().expect("recordings");
+    assert_eq!(recordings.len(), 1, "one recording: {encounter}");
+    assert!(
+        recordings[0]["media_type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("video/webm")),
+        "Chromium's format is recorded: {encounter}"
+    );
+    let path = out.join("bundle.zip");
+    let (ok, report) = amparo
+        .export_and_verify(token, encounter["id"].as_str().expect("id"), &path)
+        .await;
+    assert!(ok, "the bundle verifies:\n{report}");
+    bundle_media(&path)
+}
+
+fn captured(out: &Path) -> Vec<u8> {
+    std::fs::read(out.join("captured-0.webm")).expect("the browser's own copy of what it recorded")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_seconds_recorded_in_the_browser_are_on_the_server_byte_for_byte() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, out) = run_scenario(&amparo, "record");
+    let media = verified_media(&amparo, &result, &out).await;
+    assert_eq!(
+        media,
+        captured(&out),
+        "the server holds exactly what MediaRecorder produced"
+    );
+    let timing = webm::timing(&media).expect("the media is WebM");
+    assert!((9_500..=13_000).contains(&timing.duration_ms), "about 10 s: {timing:?}");
+    assert!(timing.max_gap_ms < 1_000, "no hole in the frames: {timing:?}");
+    let details = &result["details"];
+    assert_eq!(
+        details["leftOnDevice"]["chunks"], 0,
+        "nothing left on the phone: {details}"
+    );
+    assert!(
+        details["captured"][0]["chunks"].as_u64() >= Some(9),
+        "a chunk about every second: {details}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_seconds_without_network_lose_no_chunk_and_leave_no_gap() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, out) = run_scenario(&amparo, "offline");
+    let details = &result["details"];
+    assert!(
+        details["chunksQueuedOffline"].as_u64() >= Some(3),
+        "chunks queued while offline: {details}"
+    );
+    assert!(
+        details["waitingOffline"].as_f64() >= Some(4.0),
+        "the screen showed footage waiting: {details}"
+    );
+    let media = verified_media(&amparo, &result, &out).await;
+    assert_eq!(media, captured(&out), "no chunk lost across the cut");
+    let timing = webm::timing(&media).expect("the media is WebM");
+    assert!(
+        timing.duration_ms >= 10_000,
+        "recording went on while offline: {timing:?}"
+    );
+    assert!(timing.max_gap_ms < 1_000, "no gap across the cut: {timing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reload_while_offline_still_uploads_the_queued_chunks() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, out) = run_scenario(&amparo, "reload");
+    let details = &result["details"];
+    let queued = details["queuedBeforeReload"]["recordings"][0]["bytesQueued"]
+        .as_u64()
+        .expect("bytes queued");
+    let safe = details["queuedBeforeReload"]["recordings"][0]["bytesSafe"]
+        .as_u64()
+        .expect("bytes safe");
+    assert!(queued > safe, "the reload happened with chunks waiting: {details}");
+    assert!(
+        details["queuedAfterReload"]["chunks"].as_u64() >= details["queuedBeforeReload"]["chunks"].as_u64(),
+        "the reload lost no queued chunk: {details}"
+    );
+    let media = verified_media(&amparo, &result, &out).await;
+    assert!(
+        media.len() as u64 >= queued,
+        "every chunk queued before the reload reached the server"
+    );
+    let recorded = captured(&out);
+    assert_eq!(
+        media,
+        recorded[..media.len()],
+        "what the server holds is what the browser recorded"
+    );
+    assert_eq!(details["leftOnDevice"]["chunks"], 0, "the queue drained: {details}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn screens_fit_phones_in_english_and_spanish() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, _out) = run_scenario(&amparo, "screens");
+    let details = &result["details"];
+    let problems: Vec<&str> = details["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "touch targets, labels and contrast:\n{}",
+        problems.join("\n")
+    );
+    let shots = details["shots"].as_array().expect("shots");
+    assert_eq!(shots.len(), 24, "6 screens x 2 sizes x 2 languages");
+    for shot in shots {
+        let path = Path::new(shot.as_str().expect("path"));
+        assert!(
+            std::fs::metadata(path).is_ok_and(|m| m.len() > 10_000),
+            "{} was written",
+            path.display()
+        );
+    }
+    println!(
+        "screenshots in {}",
+        Path::new(shots[0].as_str().expect("path"))
+            .parent()
+            .expect("dir")
+            .display()
+    );
+}

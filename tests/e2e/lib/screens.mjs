@@ -1,0 +1,131 @@
+// Screenshots of the main screens at phone sizes in English and Spanish, and the checks a
+// person notices: touch targets of at least 48 px, a name for every control, WCAG AA contrast.
+
+import * as phone from "./phone.mjs";
+
+const SIZES = [
+  ["390x844", phone.PHONE],
+  ["360x740", phone.SMALL_PHONE],
+];
+const LANGUAGES = [
+  ["en", "en-US", "I'm being stopped"],
+  ["es", "es-MX", "Me están deteniendo"],
+];
+
+// Runs in the page: every visible control and text node, measured.
+const AUDIT = () => {
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none" && !el.closest(".visually-hidden");
+  };
+  const parse = (color) => {
+    const m = color.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return { r, g, b, a };
+  };
+  const luminance = ({ r, g, b }) => {
+    const channel = (c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const color = parse(getComputedStyle(node).backgroundColor);
+      if (color && color.a > 0.5) return color;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor) ?? { r: 255, g: 255, b: 255 };
+  };
+  const problems = [];
+  const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")} "${(el.textContent ?? "").trim().slice(0, 40)}"`;
+  const controls = document.querySelectorAll("button, a, input, select, .option span");
+  for (const el of controls) {
+    if (!visible(el) || el.closest(".skip-link") || el.matches(".option input")) continue;
+    const box = el.getBoundingClientRect();
+    const inline = el.tagName === "A" && !el.classList.contains("button") && getComputedStyle(el).display === "inline";
+    if (!inline && (box.height < 47.5 || box.width < 47.5)) problems.push(`touch target ${Math.round(box.width)}x${Math.round(box.height)}: ${describe(el)}`);
+    const name = el.getAttribute("aria-label") || el.textContent.trim() || (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent.trim()) || el.closest("label")?.textContent.trim();
+    if (!name && !el.matches(".option span")) problems.push(`no accessible name: ${describe(el)}`);
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const checked = new Set();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || checked.has(el) || !visible(el)) continue;
+    checked.add(el);
+    const style = getComputedStyle(el);
+    const fg = parse(style.color);
+    if (!fg) continue;
+    const [l1, l2] = [luminance(fg), luminance(background(el))].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)}: ${describe(el)}`);
+  }
+  return problems;
+};
+
+export async function screenshots(browser, base, outDir) {
+  const shots = [];
+  const problems = [];
+  for (const [code, locale, buttonText] of LANGUAGES) {
+    for (const [sizeName, viewport] of SIZES) {
+      const { context, page } = await phone.newPhone(browser, base, { viewport, locale });
+      const shoot = async (screen) => {
+        await page.waitForTimeout(300); // fonts and layout settle
+        const path = `${outDir}/screenshots/${screen}-${code}-${sizeName}.png`;
+        await page.screenshot({ path, fullPage: false });
+        shots.push(path);
+        for (const problem of await page.evaluate(AUDIT)) problems.push(`${screen} ${code} ${sizeName}: ${problem}`);
+      };
+      await page.goto("/#/login");
+      await page.waitForSelector("#username");
+      if (shots.length === 0) await auditCatchesFaults(page);
+      await shoot("login");
+      await phone.signUp(page);
+      const label = (await page.textContent("#record-button")).trim();
+      if (label !== buttonText) problems.push(`${code}: the button says ${JSON.stringify(label)}, expected ${JSON.stringify(buttonText)}`);
+      await shoot("home");
+      await page.goto("/#/rights");
+      await page.waitForSelector(".card-link");
+      await shoot("rights");
+      await page.click(".card-link >> nth=0");
+      await page.waitForSelector(".rights-card");
+      await shoot("rights-card");
+      await page.goto("/#/");
+      await page.click("#record-button");
+      await phone.waitForRecorded(page, 2);
+      await page.waitForSelector(".rights-card");
+      await shoot("recording");
+      await page.click("#show-officer");
+      await shoot("officer");
+      await page.click("#close-officer");
+      await phone.endEncounter(page);
+      await context.close();
+    }
+  }
+  return { shots, problems };
+}
+
+/** The audit must be able to fail: planted faults (a small unnamed button, grey on grey text)
+ * must each be reported, or the audit's clean bill on the real screens means nothing. */
+async function auditCatchesFaults(page) {
+  await page.evaluate(() => {
+    const planted = document.createElement("div");
+    planted.id = "planted";
+    planted.style.cssText = "background:#777;color:#888;padding:4px";
+    const button = document.createElement("button");
+    button.style.cssText = "width:20px;height:20px;min-width:0;min-height:0;padding:0";
+    planted.append("faint text", button);
+    document.querySelector("main").prepend(planted);
+  });
+  const found = await page.evaluate(AUDIT);
+  await page.evaluate(() => document.getElementById("planted").remove());
+  const expected = ["touch target 20x20", "no accessible name", "contrast"];
+  for (const fault of expected) {
+    if (!found.some((problem) => problem.includes(fault))) throw new Error(`the audit missed a planted fault (${fault}): ${JSON.stringify(found)}`);
+  }
+}

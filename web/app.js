@@ -1,0 +1,112 @@
+// Amparo's web app: starts the translations and the uploader, finishes any upload a reload or a
+// crashed tab left behind, and routes between screens (hash routes, so the server serves one
+// page and the service worker can serve it offline).
+//
+// Module map:
+// - lib/dom.js: building elements without HTML parsing; lib/i18n.js: translations;
+//   lib/settings.js: choices kept on this device; lib/api.js: the JSON API and its problems.
+// - lib/queue.js: the IndexedDB queue of chunks; lib/tus.js: the tus calls;
+//   lib/uploader.js: queue -> server; lib/recorder.js: camera -> queue.
+// - lib/rights.js: know-your-rights cards; screens/*.js: one file per screen.
+
+import { h, mount } from "./lib/dom.js";
+import { loadLanguage, t } from "./lib/i18n.js";
+import { session, saveSession } from "./lib/api.js";
+import { startUploader, uploads, status } from "./lib/uploader.js";
+import { recoverInterrupted } from "./lib/recorder.js";
+import * as home from "./screens/home.js";
+import * as login from "./screens/login.js";
+import * as recording from "./screens/recording.js";
+import * as history from "./screens/history.js";
+import * as rights from "./screens/rights.js";
+import * as settingsScreen from "./screens/settings.js";
+import * as translations from "./screens/translations.js";
+
+const ROUTES = {
+  "": { screen: home, private: true },
+  login: { screen: login },
+  signup: { screen: login },
+  record: { screen: recording, private: true },
+  history: { screen: history, private: true },
+  rights: { screen: rights },
+  settings: { screen: settingsScreen },
+  translations: { screen: translations },
+};
+
+/** What screens share: the live recording (it outlives any one screen) and navigation. */
+export const app = {
+  live: null,
+  openEncounters: [],
+  navigate(path) {
+    if (location.hash === `#/${path}`) route();
+    else location.hash = `#/${path}`;
+  },
+  rerender() {
+    route();
+  },
+};
+
+let leaving = null;
+
+async function route() {
+  const [name, ...params] = location.hash.replace(/^#\/?/, "").split("/");
+  const entry = ROUTES[name] ?? ROUTES[""];
+  if (entry.private && !session()) return app.navigate("login");
+  leaving?.();
+  leaving = null;
+  renderChrome(name);
+  const main = document.getElementById("main");
+  const view = await entry.screen.render({ app, name, params });
+  mount(main, view);
+  leaving = entry.screen.leave ?? null;
+  document.title = `${t("app.name")} · ${t(`nav.${name || "home"}`)}`;
+  if (document.activeElement === document.body) main.focus({ preventScroll: true });
+}
+
+function renderChrome(current) {
+  const connection = h("span", { class: `connection ${status.state}`, role: "status", id: "connection" }, t(`connection.${status.state}`));
+  mount(document.getElementById("topbar"), h("span", { class: "brand" }, t("app.name")), connection);
+  const item = (name, icon) =>
+    h(
+      "a",
+      { href: `#/${name}`, class: "tab", "aria-current": (current || "") === name ? "page" : false },
+      h("span", { class: "tab-icon", "aria-hidden": "true" }, icon),
+      h("span", {}, t(`nav.${name || "home"}`)),
+    );
+  mount(
+    document.getElementById("tabbar"),
+    h("div", { class: "tabs", role: "navigation", "aria-label": t("nav.label") }, item("", "●"), item("rights", "§"), item("history", "≡"), item("settings", "⚙")),
+  );
+  document.querySelector(".skip-link").textContent = t("nav.skip");
+}
+
+function updateConnection() {
+  const element = document.getElementById("connection");
+  if (!element) return;
+  element.className = `connection ${status.state}`;
+  element.textContent = t(`connection.${status.state}`);
+}
+
+async function start() {
+  await loadLanguage();
+  window.addEventListener("hashchange", route);
+  window.addEventListener("amparo:unauthorized", () => {
+    if (!app.live) {
+      saveSession(null);
+      app.navigate("login");
+    }
+  });
+  uploads.addEventListener("state", updateConnection);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
+      // Without the worker the app still works online; only offline start is lost.
+    });
+  }
+  app.openEncounters = await recoverInterrupted();
+  startUploader();
+  await route();
+}
+
+start().catch((error) => {
+  mount(document.getElementById("main"), h("p", { role: "alert" }, String(error?.message ?? error)));
+});

@@ -1,0 +1,27 @@
+// The person's choices, kept on this device only (never sent anywhere but where they apply).
+
+const KEY = "amparo.settings";
+const DEFAULTS = {
+  language: null, // null: follow the browser
+  facingMode: "environment", // the back camera films the officer; the front one films the person
+  format: "webm",
+  situation: "street",
+  usState: "",
+  shareLocation: false,
+};
+
+function load() {
+  try {
+    return { ...DEFAULTS, ...JSON.parse(localStorage.getItem(KEY) ?? "{}") };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+
+export const settings = load();
+
+/** Changes one setting and keeps it for the next visit. */
+export function saveSetting(name, value) {
+  settings[name] = value;
+  localStorage.setItem(KEY, JSON.stringify(settings));
+}

@@ -1,0 +1,85 @@
+// Settings kept on this device: language, camera, recording format, state, location sharing;
+// the account and logging out.
+
+import { h } from "../lib/dom.js";
+import { t, availableLanguages, loadLanguage, currentLanguage } from "../lib/i18n.js";
+import { settings, saveSetting } from "../lib/settings.js";
+import { api, session, saveSession } from "../lib/api.js";
+import { recordableFormats } from "../lib/recorder.js";
+import { pending } from "../lib/uploader.js";
+import { choice, cameraOptions } from "./choice.js";
+
+const US_STATES = (
+  "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR " +
+  "PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP"
+).split(" ");
+
+/** The language select, shared with the log-in screen. */
+export async function languagePicker(app) {
+  const select = h(
+    "select",
+    {
+      id: "language",
+      onchange: async (event) => {
+        saveSetting("language", event.target.value);
+        await loadLanguage(event.target.value);
+        app.rerender();
+      },
+    },
+    (await availableLanguages()).map((l) => h("option", { value: l.code, selected: l.code === currentLanguage() }, l.name)),
+  );
+  return h("div", { class: "field" }, h("label", { for: "language" }, t("settings.language")), select);
+}
+
+export async function render({ app }) {
+  const formats = [...new Map(recordableFormats().map((f) => [f.id, f])).keys()];
+  const me = session();
+  const stateSelect = h(
+    "select",
+    { id: "us-state", onchange: (e) => saveSetting("usState", e.target.value) },
+    h("option", { value: "" }, t("settings.state_none")),
+    US_STATES.map((code) => h("option", { value: code, selected: code === settings.usState }, code)),
+  );
+  const location = h("input", {
+    type: "checkbox",
+    id: "share-location",
+    checked: settings.shareLocation,
+    onchange: (e) => saveSetting("shareLocation", e.target.checked),
+  });
+  return h(
+    "section",
+    { class: "screen settings" },
+    h("h1", {}, t("nav.settings")),
+    await languagePicker(app),
+    choice("camera", "settings.camera", cameraOptions(), settings.facingMode, (v) => saveSetting("facingMode", v)),
+    formats.length > 1
+      ? choice("format", "settings.format", formats.map((f) => [f, t(`settings.format_${f}`)]), settings.format, (v) => saveSetting("format", v))
+      : null,
+    h("div", { class: "field" }, h("label", { for: "us-state" }, t("settings.state")), stateSelect, h("p", { class: "hint" }, t("settings.state_hint"))),
+    h("div", { class: "field check" }, location, h("label", { for: "share-location" }, t("settings.location")), h("p", { class: "hint" }, t("settings.location_hint"))),
+    me ? await account(app, me) : h("a", { class: "button primary", href: "#/login" }, t("login.submit")),
+    h("p", {}, h("a", { href: "#/translations" }, t("settings.translations"))),
+  );
+}
+
+async function account(app, me) {
+  const alert = h("p", { class: "alert", role: "alert" });
+  const logOut = async () => {
+    const waiting = (await pending()).some((p) => p.waitingBytes > 0 || !p.encounter.endedOnServer);
+    if (waiting && !confirm(t("settings.logout_pending"))) return;
+    try {
+      await api("/api/v1/sessions/current", { method: "DELETE" });
+    } catch {
+      // Logged out on this device either way; the token expires on its own.
+    }
+    saveSession(null);
+    app.navigate("login");
+  };
+  return h(
+    "div",
+    { class: "field" },
+    h("p", {}, t("settings.signed_in_as", { name: me.account.username })),
+    alert,
+    h("button", { type: "button", class: "secondary", onclick: logOut }, t("settings.logout")),
+  );
+}

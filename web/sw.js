@@ -1,0 +1,97 @@
+// The service worker: keeps the app and the know-your-rights cards on the phone so Amparo opens
+// and the cards read with no network, and a reload in the middle of an offline stretch still
+// brings the app back (its queue then finishes uploading). The API is never cached: evidence and
+// receipts only ever come from the server.
+
+const CACHE = "amparo-shell-v1";
+const SHELL = [
+  "/",
+  "/index.html",
+  "/app.js",
+  "/style.css",
+  "/manifest.webmanifest",
+  "/icon.svg",
+  "/lib/api.js",
+  "/lib/dom.js",
+  "/lib/i18n.js",
+  "/lib/queue.js",
+  "/lib/recorder.js",
+  "/lib/rights.js",
+  "/lib/settings.js",
+  "/lib/tus.js",
+  "/lib/uploader.js",
+  "/screens/choice.js",
+  "/screens/history.js",
+  "/screens/home.js",
+  "/screens/login.js",
+  "/screens/overlays.js",
+  "/screens/recording.js",
+  "/screens/rights.js",
+  "/screens/settings.js",
+  "/screens/translations.js",
+  "/i18n/index.json",
+  "/rights/index.json",
+];
+
+/** Every translation and every rights card the server has: listed by the server, so adding a
+ * language needs no change here. */
+async function contentFiles() {
+  const files = [];
+  try {
+    const languages = (await (await fetch("/i18n/index.json")).json()).languages ?? [];
+    for (const { code } of languages) files.push(`/i18n/${code}.json`);
+    const rights = await (await fetch("/rights/index.json")).json();
+    for (const [code, situations] of Object.entries(rights.languages ?? {})) {
+      for (const situation of situations) files.push(`/rights/${code}/${situation}.txt`);
+    }
+  } catch {
+    files.push("/i18n/en.json", "/i18n/es.json");
+  }
+  return files;
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      await cache.addAll(SHELL);
+      await cache.addAll(await contentFiles());
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  event.respondWith(staleWhileRevalidate(request, event));
+});
+
+/** The cached copy at once (the worst minute is no time to wait on a weak signal), refreshed
+ * from the network in the background for the next start. */
+async function staleWhileRevalidate(request, event) {
+  const cache = await caches.open(CACHE);
+  const key = request.mode === "navigate" ? "/" : request;
+  const cached = await cache.match(key, { ignoreSearch: request.mode === "navigate" });
+  const fresh = fetch(request)
+    .then(async (response) => {
+      if (response.ok && response.type === "basic") await cache.put(key, response.clone());
+      return response;
+    })
+    .catch(() => null);
+  if (cached) {
+    event.waitUntil(fresh);
+    return cached;
+  }
+  return (await fresh) ?? new Response("Offline: open Amparo once with a connection.", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
