@@ -14,6 +14,7 @@
 //! - [`ingest`]: phones sending 1 MiB chunks back to back, against the [`disk`] fsync ceiling.
 //! - [`log_appends`]: appends through the log's sequencer, against the store's `append_batch`.
 //! - [`verify`]: verifying an exported bundle, against `sha256sum` over its media.
+//! - [`phone_app`]: the web app in Debian's Chromium: button to first receipt, footage at risk.
 //! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
 //!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
 //!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
@@ -31,6 +32,7 @@ mod log_appends;
 mod outcome;
 mod paced;
 mod phone;
+mod phone_app;
 mod receipts;
 mod server;
 mod stats;
@@ -70,12 +72,14 @@ enum Command {
     LogAppends,
     /// verify_bundle throughput, against sha256sum over the same media.
     Verify,
+    /// The web app in Chromium: button to first receipt, and footage at risk while online.
+    PhoneApp,
 }
 
 #[derive(Debug, Args)]
 struct Flags {
     /// Length of each timed run, in seconds [default: receipts 60, checkpoint-latency 15,
-    /// ingest 20, log-appends 10].
+    /// ingest 20, log-appends 10, phone-app 20 per press].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=600))]
     seconds: Option<u64>,
     /// Phones in the receipts and checkpoint-latency runs.
@@ -90,6 +94,9 @@ struct Flags {
     /// Media in the verify benchmark's bundle, in MiB.
     #[arg(long, global = true, default_value_t = 256, value_parser = clap::value_parser!(u32).range(4..=4_096))]
     mib: u32,
+    /// Presses of the button (each a new phone) in the phone-app run.
+    #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    presses: u32,
 }
 
 impl Flags {
@@ -149,6 +156,12 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
         println!("verify: a {mib} MiB bundle");
         server::settle_disk().await;
         report(&mut outcomes, verify::run(mib).await?);
+    }
+    if all || matches!(cli.command, Command::PhoneApp) {
+        let (runs, seconds) = (f.presses, f.seconds(20));
+        println!("phone-app: {runs} presses of the button in Chromium, {seconds} s recorded each");
+        server::settle_disk().await;
+        report(&mut outcomes, phone_app::run(runs, seconds).await?);
     }
     print_load("end");
     outcome::print_table(&outcomes);
