@@ -58,6 +58,7 @@ async function route() {
   const main = document.getElementById("main");
   const view = await entry.screen.render({ app, name, params });
   mount(main, view);
+  window.scrollTo(0, 0); // a new screen starts at its top, not where the last one was scrolled
   leaving = entry.screen.leave ?? null;
   document.title = `${t("app.name")} · ${t(`nav.${name || "home"}`)}`;
   if (document.activeElement === document.body) main.focus({ preventScroll: true });

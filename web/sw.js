@@ -11,6 +11,8 @@ const SHELL = [
   "/style.css",
   "/manifest.webmanifest",
   "/icon.svg",
+  "/icon-192.png",
+  "/icon-512.png",
   "/lib/api.js",
   "/lib/dom.js",
   "/lib/i18n.js",

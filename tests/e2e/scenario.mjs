@@ -19,12 +19,38 @@ const SCENARIOS = {
     await page.waitForFunction(() => Number(document.querySelector("#seconds-safe")?.dataset.seconds) > 0, null, { timeout: 15_000 });
     const firstReceiptMs = Date.now() - pressed;
     const risk = [];
-    while ((await phone.secondsOf(page, "seconds-recorded")) < 10.5) {
-      risk.push(await page.evaluate(() => Number(document.querySelector("#seconds-waiting").dataset.seconds)));
-      await sleep(200);
-    }
+    const sample = async (until) => {
+      while ((await phone.secondsOf(page, "seconds-recorded")) < until) {
+        risk.push(await page.evaluate(() => Number(document.querySelector("#seconds-waiting").dataset.seconds)));
+        await sleep(200);
+      }
+    };
+    await sample(4);
+    // Discreet mode: a black screen while recording and receipts go on; two taps bring it back.
+    await page.click("#discreet");
+    await page.waitForSelector("#discreet-overlay");
+    const safeBefore = await phone.secondsOf(page, "seconds-safe");
+    await sleep(2500);
+    const safeDuring = await phone.secondsOf(page, "seconds-safe");
+    await page.dblclick("#discreet-overlay", { position: { x: 100, y: 300 } });
+    await page.waitForSelector("#discreet-overlay", { state: "detached" });
+    await sample(10.5);
     await phone.endEncounter(page);
-    return { firstReceiptMs, maxWaitingSeconds: Math.max(...risk) };
+    return { firstReceiptMs, maxWaitingSeconds: Math.max(...risk), discreet: { safeBefore, safeDuring } };
+  },
+
+  /** The same in fragmented MP4, the format iPhones record: accepted and recorded as such. */
+  async mp4(page) {
+    await phone.signUp(page);
+    await page.evaluate(() => {
+      const settings = JSON.parse(localStorage.getItem("amparo.settings") ?? "{}");
+      localStorage.setItem("amparo.settings", JSON.stringify({ ...settings, format: "mp4" }));
+    });
+    await page.reload();
+    await page.click("#record-button");
+    await phone.waitForRecorded(page, 4);
+    await phone.endEncounter(page);
+    return {};
   },
 
   /** Record, lose the network for 5 s, get it back, keep recording, end. */
@@ -58,10 +84,15 @@ const SCENARIOS = {
     // The service worker serves the app with no network; the open encounter is offered.
     await page.waitForSelector("#resume-recording", { timeout: 15_000 });
     const afterReload = await phone.queuedOnDevice(page);
+    // The rights cards read with no network too.
+    await page.goto("/#/rights/home");
+    const offlineCard = await page.textContent(".rights-card h1", { timeout: 10_000 });
+    await page.goto("/#/");
+    await page.waitForSelector("#end-open");
     await sleep(1000);
     await context.setOffline(false);
     await page.click("#end-open");
-    return { queuedBeforeReload: before, queuedAfterReload: afterReload };
+    return { queuedBeforeReload: before, queuedAfterReload: afterReload, offlineCard };
   },
 
   /** The screens at phone sizes in English and Spanish, checked for touch targets, labels
@@ -88,6 +119,7 @@ async function main() {
       }
       details.captured = recordings.map((r) => ({ chunks: r.chunks, bytes: r.bytes.length }));
       details.leftOnDevice = await phone.queuedOnDevice(page);
+      details.downloaded = await phone.downloadFromHistory(page, `${outDir}/downloaded.zip`);
     }
     console.log(JSON.stringify({ scenario: name, token: server?.token, encounter: server?.encounter, details }));
   } finally {

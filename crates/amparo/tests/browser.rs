@@ -45,8 +45,28 @@ fn run_scenario(amparo: &Amparo, name: &str) -> (Value, PathBuf) {
     (serde_json::from_str(line).expect("result is JSON"), out)
 }
 
-/// The encounter's bundle verifies with `amparo verify`; returns its media bytes.
+/// `amparo verify` on a bundle file, as a court would run it.
+fn verify_file(path: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
+        .arg("verify")
+        .arg(path)
+        .output()
+        .expect("amparo verify runs");
+    assert!(
+        output.status.success(),
+        "{} verifies:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// The encounter's bundle verifies with `amparo verify`, both as exported through the API and as
+/// the person downloaded it from the History screen; returns its media bytes.
 async fn verified_media(amparo: &Amparo, result: &Value, out: &Path) -> Vec<u8> {
+    verified_media_of_type(amparo, result, out, "video/webm").await
+}
+
+async fn verified_media_of_type(amparo: &Amparo, result: &Value, out: &Path, media_type: &str) -> Vec<u8> {
     let token = result["token"].as_str().expect("token");
     let encounter = &result["encounter"];
     assert!(encounter["ended_at"].is_string(), "the encounter ended: {encounter}");
@@ -55,15 +75,23 @@ async fn verified_media(amparo: &Amparo, result: &Value, out: &Path) -> Vec<u8> 
     assert!(
         recordings[0]["media_type"]
             .as_str()
-            .is_some_and(|t| t.starts_with("video/webm")),
-        "Chromium's format is recorded: {encounter}"
+            .is_some_and(|t| t.starts_with(media_type)),
+        "the format recorded is {media_type}: {encounter}"
     );
     let path = out.join("bundle.zip");
     let (ok, report) = amparo
         .export_and_verify(token, encounter["id"].as_str().expect("id"), &path)
         .await;
     assert!(ok, "the bundle verifies:\n{report}");
-    bundle_media(&path)
+    let downloaded = out.join("downloaded.zip");
+    verify_file(&downloaded);
+    let media = bundle_media(&path);
+    assert_eq!(
+        bundle_media(&downloaded),
+        media,
+        "the History screen's download is the same evidence"
+    );
+    media
 }
 
 fn captured(out: &Path) -> Vec<u8> {
@@ -94,6 +122,26 @@ async fn ten_seconds_recorded_in_the_browser_are_on_the_server_byte_for_byte() {
         details["captured"][0]["chunks"].as_u64() >= Some(9),
         "a chunk about every second: {details}"
     );
+    let discreet = &details["discreet"];
+    assert!(
+        discreet["safeDuring"].as_f64() > discreet["safeBefore"].as_f64(),
+        "recording and receipts went on in discreet mode: {discreet}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fragmented_mp4_is_accepted_and_recorded_as_mp4() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, out) = run_scenario(&amparo, "mp4");
+    let media = verified_media_of_type(&amparo, &result, &out, "video/mp4").await;
+    assert_eq!(
+        media,
+        captured(&out),
+        "the server holds exactly what MediaRecorder produced"
+    );
+    assert_eq!(&media[4..8], b"ftyp", "an MP4 file starts with its ftyp box");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,6 +199,12 @@ async fn a_reload_while_offline_still_uploads_the_queued_chunks() {
         "what the server holds is what the browser recorded"
     );
     assert_eq!(details["leftOnDevice"]["chunks"], 0, "the queue drained: {details}");
+    assert!(
+        details["offlineCard"]
+            .as_str()
+            .is_some_and(|title| !title.trim().is_empty()),
+        "a rights card opened with no network: {details}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -44,7 +44,10 @@ pub async fn run(runs: u32, seconds: u64) -> Result<Vec<Outcome>> {
         .context("running node tests/e2e/bench.mjs (needs node and /usr/bin/chromium)")?;
     server.stop().await?;
     if !output.status.success() {
-        bail!("the browser benchmark failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "the browser benchmark failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
@@ -74,7 +77,10 @@ pub async fn run(runs: u32, seconds: u64) -> Result<Vec<Outcome>> {
     let floor = figure("floor_at_risk_s", "p50");
     let risk = Outcome {
         name: "footage at risk (online)",
-        measured: format!("median {median:.2} s, p95 {:.2} s, max {max:.2} s", figure("at_risk_s", "p95")),
+        measured: format!(
+            "median {median:.2} s, p95 {:.2} s, max {max:.2} s",
+            figure("at_risk_s", "p95")
+        ),
         baseline: format!(
             "1 s timeslice with instant receipts: median {floor:.2} s, max {:.2} s",
             figure("floor_at_risk_s", "max")

@@ -157,3 +157,12 @@ export async function queuedOnDevice(page) {
 export function capturedRecordings(captured) {
   return [...captured.values()].map((chunks) => ({ chunks: chunks.length, bytes: Buffer.concat(chunks) }));
 }
+
+/** Downloads the newest encounter's bundle the way a person does: History, then the button. */
+export async function downloadFromHistory(page, path) {
+  await page.goto("/#/history");
+  await page.waitForSelector("#encounters li button");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#encounters li:first-child button")]);
+  await download.saveAs(path);
+  return path;
+}

@@ -83,7 +83,10 @@ export async function screenshots(browser, base, outDir) {
       };
       await page.goto("/#/login");
       await page.waitForSelector("#username");
-      if (shots.length === 0) await auditCatchesFaults(page);
+      if (shots.length === 0) {
+        await auditCatchesFaults(page);
+        problems.push(...(await installability(page)));
+      }
       await shoot("login");
       await phone.signUp(page);
       const label = (await page.textContent("#record-button")).trim();
@@ -128,4 +131,17 @@ async function auditCatchesFaults(page) {
   for (const fault of expected) {
     if (!found.some((problem) => problem.includes(fault))) throw new Error(`the audit missed a planted fault (${fault}): ${JSON.stringify(found)}`);
   }
+}
+
+/** Chromium's own verdict on whether the app installs to a home screen (manifest, icons,
+ * service worker); an empty list means installable. */
+async function installability(page) {
+  await phone.waitForOfflineReady(page);
+  const cdp = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  await cdp.detach();
+  // A test browser context is incognito, which Chromium reports too; that one is the harness's.
+  return installabilityErrors
+    .filter((e) => e.errorId !== "in-incognito")
+    .map((e) => `not installable: ${e.errorId} ${JSON.stringify(e.errorArguments ?? [])}`);
 }
