@@ -3,6 +3,7 @@
 //! command-line flags.
 
 use crate::cli::ServeFlags;
+use amparo_server::alerts::AlertSettings;
 use amparo_server::limits::{Limits, LogSettings};
 use anyhow::Context;
 use figment::Figment;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 5] = ["listen", "data_dir", "database_url", "log", "limits"];
+const SECTIONS: [&str; 6] = ["listen", "data_dir", "database_url", "log", "limits", "alerts"];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -26,6 +27,7 @@ pub struct Settings {
     pub database_url: String,
     pub log: LogSettings,
     pub limits: Limits,
+    pub alerts: AlertSettings,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             database_url: String::new(),
             log: LogSettings::default(),
             limits: Limits::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -78,6 +81,7 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
         settings.limits.max_chunk_bytes > 0,
         "limits.max_chunk_bytes must be above 0"
     );
+    settings.alerts.check()?;
     Ok(settings)
 }
 
@@ -108,6 +112,33 @@ mod tests {
                 load(None, &flags).is_err(),
                 "a misspelt setting is an error, not ignored"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn alert_channels_are_configured_by_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "amparo.toml",
+                "[alerts.email]\nhost = \"smtp.example.org\"\nfrom = \"Amparo <alerts@example.org>\"\n",
+            )?;
+            jail.set_env("AMPARO_ALERTS__EMAIL__USERNAME", "amparo");
+            jail.set_env("AMPARO_ALERTS__EMAIL__PASSWORD", "from-the-environment");
+            jail.set_env("AMPARO_ALERTS__WEBHOOK__URL", "https://sms.example.org/hook");
+            jail.set_env("AMPARO_ALERTS__WEBHOOK__SECRET", "0123456789abcdef0123");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            let email = settings.alerts.email.expect("an email section");
+            assert_eq!(email.host, "smtp.example.org");
+            assert_eq!(email.port, None);
+            assert_eq!(email.password.expose(), "from-the-environment");
+            let webhook = settings.alerts.webhook.expect("a webhook section");
+            assert_eq!(webhook.secret.expose(), "0123456789abcdef0123");
+
+            jail.set_env("AMPARO_ALERTS__EMAIL__TLS", "none");
+            let refused = load(None, &ServeFlags::default()).expect_err("plaintext SMTP to another host");
+            assert!(format!("{refused:#}").contains("alerts.email.tls"), "{refused:#}");
             Ok(())
         });
     }

@@ -127,4 +127,33 @@ impl Store for TimedStore {
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
         self.inner.access_log(encounter).await
     }
+    async fn create_household(&self, household: &NewHousehold) -> Result<Household, StoreError> {
+        self.inner.create_household(household).await
+    }
+    async fn household(&self, id: HouseholdId) -> Result<Option<Household>, StoreError> {
+        self.inner.household(id).await
+    }
+    async fn household_of(&self, account: AccountId) -> Result<Option<Household>, StoreError> {
+        self.inner.household_of(account).await
+    }
+    async fn create_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        self.inner.create_invitation(invitation).await
+    }
+    async fn accept_invitation(
+        &self,
+        code_sha256: &[u8; 32],
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Household, JoinRefusal>, StoreError> {
+        self.inner.accept_invitation(code_sha256, account, now_us).await
+    }
+    async fn remove_member(&self, household: HouseholdId, account: AccountId) -> Result<Household, StoreError> {
+        self.inner.remove_member(household, account).await
+    }
+    async fn leave_household(&self, account: AccountId) -> Result<Left, StoreError> {
+        self.inner.leave_household(account).await
+    }
+    async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError> {
+        self.inner.set_plan_period(household, period).await
+    }
 }

@@ -21,6 +21,11 @@ pub struct Limits {
     pub anonymous_requests_per_minute: u32,
     /// How long a login lasts.
     pub session_ttl_hours: u64,
+    /// How long a household invitation code works, in hours.
+    pub invitation_ttl_hours: u64,
+    /// Invitation codes tried per minute, per account and per client address: codes are secrets
+    /// a stranger could try to guess.
+    pub invitation_attempts_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -33,6 +38,8 @@ impl Default for Limits {
             account_burst: 60,
             anonymous_requests_per_minute: 30,
             session_ttl_hours: 30 * 24,
+            invitation_ttl_hours: 7 * 24,
+            invitation_attempts_per_minute: 10,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Rate limits: per account for logged-in calls, per client address for what a stranger can
-//! call (sign-up, log-in). Backed by `governor`'s keyed GCRA limiters.
+//! call (sign-up, log-in), and both for trying household invitation codes. Backed by
+//! `governor`'s keyed GCRA limiters.
 
 use crate::error::ApiError;
 use crate::limits::Limits;
@@ -13,6 +14,10 @@ use std::num::NonZeroU32;
 pub struct RateLimits {
     accounts: DefaultKeyedRateLimiter<AccountId>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
+    /// Invitation codes tried, by account and by address: one account cannot guess fast, nor
+    /// many accounts from one address. Separate from log-ins, so neither starves the other.
+    code_accounts: DefaultKeyedRateLimiter<AccountId>,
+    code_addresses: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn at_least_one(n: u32) -> NonZeroU32 {
@@ -24,9 +29,12 @@ impl RateLimits {
         let per_account = Quota::per_second(at_least_one(limits.account_requests_per_second))
             .allow_burst(at_least_one(limits.account_burst));
         let per_address = Quota::per_minute(at_least_one(limits.anonymous_requests_per_minute));
+        let codes = Quota::per_minute(at_least_one(limits.invitation_attempts_per_minute));
         Self {
             accounts: DefaultKeyedRateLimiter::keyed(per_account),
             addresses: DefaultKeyedRateLimiter::keyed(per_address),
+            code_accounts: DefaultKeyedRateLimiter::keyed(codes),
+            code_addresses: DefaultKeyedRateLimiter::keyed(codes),
         }
     }
 
@@ -38,10 +46,18 @@ impl RateLimits {
         self.addresses.check_key(&address).map_err(|_| too_many())
     }
 
+    /// One try of an invitation code, charged to both the account and its address.
+    pub fn check_code_attempt(&self, account: AccountId, address: IpAddr) -> Result<(), ApiError> {
+        self.code_accounts.check_key(&account).map_err(|_| too_many())?;
+        self.code_addresses.check_key(&address).map_err(|_| too_many())
+    }
+
     /// Forgets keys that are back to full capacity, so the maps do not grow without bound.
     pub fn forget_idle(&self) {
         self.accounts.retain_recent();
         self.addresses.retain_recent();
+        self.code_accounts.retain_recent();
+        self.code_addresses.retain_recent();
     }
 }
 

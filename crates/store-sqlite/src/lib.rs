@@ -8,6 +8,7 @@
 //! - `uploads`: uploads and their chunks.
 //! - `append`: `append_batch`, the hot path: one transaction of multi-row inserts.
 //! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
+//! - `households`: households, invitations and plan periods (issue 5).
 //! - `convert`: what SQLite does its own way: its errors, ids as blobs, `group_concat` roles (the
 //!   conversions every backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on open.
@@ -26,6 +27,7 @@ mod accounts;
 mod append;
 mod convert;
 mod encounters;
+mod households;
 mod log;
 mod uploads;
 
@@ -265,5 +267,37 @@ impl Store for SqliteStore {
     }
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
         encounters::access_log(self, encounter).await
+    }
+
+    // Households (issue 5)
+
+    async fn create_household(&self, household: &NewHousehold) -> Result<Household, StoreError> {
+        households::create(self, household).await
+    }
+    async fn household(&self, id: HouseholdId) -> Result<Option<Household>, StoreError> {
+        households::get(self, id).await
+    }
+    async fn household_of(&self, account: AccountId) -> Result<Option<Household>, StoreError> {
+        households::of_account(self, account).await
+    }
+    async fn create_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        households::invite(self, invitation).await
+    }
+    async fn accept_invitation(
+        &self,
+        code_sha256: &[u8; 32],
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Household, JoinRefusal>, StoreError> {
+        households::accept(self, code_sha256, account, now_us).await
+    }
+    async fn remove_member(&self, household: HouseholdId, account: AccountId) -> Result<Household, StoreError> {
+        households::remove(self, household, account).await
+    }
+    async fn leave_household(&self, account: AccountId) -> Result<Left, StoreError> {
+        households::leave(self, account).await
+    }
+    async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError> {
+        households::set_period(self, household, period).await
     }
 }

@@ -18,12 +18,14 @@
 //! - `upload_rules`: `append_batch` against terminated, complete and expired uploads.
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
+//! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
 mod bench;
 mod checkpoints;
 mod encounters;
+mod households;
 mod log;
 mod reads;
 mod sequencer;
@@ -38,6 +40,10 @@ pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
 pub use encounters::{
     access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
     encounters_round_trip_newest_first,
+};
+pub use households::{
+    an_account_belongs_to_one_household, households_invite_accept_remove_and_leave,
+    invitations_expire_and_are_used_once, plan_periods_are_stored, the_last_seat_is_filled_once_under_a_race,
 };
 pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
@@ -103,6 +109,12 @@ checks![
     log_ranges_read_short_at_the_end,
     frontier_rebuilds_after_many_batches,
     checkpoints_are_immutable_and_found_by_index,
+    // Households (issue 5)
+    households_invite_accept_remove_and_leave,
+    invitations_expire_and_are_used_once,
+    an_account_belongs_to_one_household,
+    the_last_seat_is_filled_once_under_a_race,
+    plan_periods_are_stored,
 ];
 
 /// Runs every check against one store, one after another.

@@ -2,7 +2,7 @@
 //!
 //! Module map:
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
-//!   checkpoints, the access log).
+//!   checkpoints, the access log, households and their invitations).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -147,4 +147,38 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError>;
     /// Every access to an encounter's evidence, oldest first.
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError>;
+
+    // Households (issue 5)
+    //
+    // An account belongs to at most one household (the owner counts). A household holds at most
+    // `HOUSEHOLD_SEATS` people, and the store enforces it inside the transaction that adds one,
+    // so that concurrent accepts for the last seat fill it exactly once.
+
+    /// Creates a household with its owner as first member. `Conflict` if the owner already
+    /// belongs to a household; `NotFound` if the owner's account does not exist.
+    async fn create_household(&self, household: &NewHousehold) -> Result<Household, StoreError>;
+    async fn household(&self, id: HouseholdId) -> Result<Option<Household>, StoreError>;
+    /// The household the account belongs to, as owner or member.
+    async fn household_of(&self, account: AccountId) -> Result<Option<Household>, StoreError>;
+    /// Stores an invitation (whether its creator may invite is the server's to judge).
+    /// `NotFound` if the household does not exist; `Conflict` if the code's hash is stored.
+    async fn create_invitation(&self, invitation: &Invitation) -> Result<(), StoreError>;
+    /// Uses an invitation: adds the account to its household and marks the code used, in one
+    /// transaction. A refusal (`Ok(Err(_))`) changes nothing; in particular a code refused
+    /// because the household is full or the account is in one stays usable.
+    async fn accept_invitation(
+        &self,
+        code_sha256: &[u8; 32],
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Household, JoinRefusal>, StoreError>;
+    /// Removes a member other than the owner. `NotFound` if the account is not in that
+    /// household; `Conflict` for the owner (who leaves instead).
+    async fn remove_member(&self, household: HouseholdId, account: AccountId) -> Result<Household, StoreError>;
+    /// The account leaves its household. The owner may leave only as its last person, which
+    /// closes the household. `NotFound` if the account is in no household; `Conflict` if it is
+    /// the owner and others remain.
+    async fn leave_household(&self, account: AccountId) -> Result<Left, StoreError>;
+    /// Sets the plan's period. `NotFound` if the household does not exist.
+    async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError>;
 }

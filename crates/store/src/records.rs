@@ -137,3 +137,123 @@ pub struct AccessRecord {
     pub action: String,
     pub at_us: i64,
 }
+
+// --- Households (issue 5) ---
+
+/// The most people a personal plan covers: the owner and five others.
+pub const HOUSEHOLD_SEATS: usize = 6;
+
+/// A household: the people a personal plan covers. Its own id type (the core's ids are for the
+/// evidence), a UUID like the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HouseholdId(pub uuid::Uuid);
+
+impl HouseholdId {
+    /// A fresh id (version 7: sorts by creation time).
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+}
+
+impl Default for HouseholdId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for HouseholdId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for HouseholdId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::from_str(s).map(Self)
+    }
+}
+
+/// When a plan covers its household. Recording and evidence export never depend on it: a lapsed
+/// plan must not take evidence hostage. What does follow it (the attorney line, alerts) reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanPeriod {
+    pub starts_at_us: i64,
+    /// `None`: open-ended.
+    pub ends_at_us: Option<i64>,
+    /// Days after `ends_at_us` during which the plan still counts as active.
+    pub grace_days: u32,
+}
+
+/// A household as created: its owner is its first member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHousehold {
+    pub id: HouseholdId,
+    pub owner: AccountId,
+    pub created_at_us: i64,
+    pub period: PlanPeriod,
+}
+
+/// One person in a household (the owner included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HouseholdMember {
+    pub account: AccountId,
+    pub username: String,
+    pub joined_at_us: i64,
+}
+
+/// A household and everyone in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Household {
+    pub id: HouseholdId,
+    pub owner: AccountId,
+    pub created_at_us: i64,
+    pub period: PlanPeriod,
+    /// Everyone, the owner included, in the order they joined (the owner first).
+    pub members: Vec<HouseholdMember>,
+}
+
+impl Household {
+    pub fn seats_left(&self) -> usize {
+        HOUSEHOLD_SEATS.saturating_sub(self.members.len())
+    }
+
+    pub fn has_member(&self, account: AccountId) -> bool {
+        self.members.iter().any(|m| m.account == account)
+    }
+}
+
+/// A single-use invitation into a household, keyed by the SHA-256 of its code (the code itself
+/// is shown once to the owner and never stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    pub code_sha256: [u8; 32],
+    pub household: HouseholdId,
+    pub created_by: AccountId,
+    pub created_at_us: i64,
+    /// The code no longer works once `now_us >= expires_at_us`.
+    pub expires_at_us: i64,
+}
+
+/// Why an invitation was not accepted. Nothing changed, and the code stays usable unless it was
+/// the reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinRefusal {
+    /// Unknown, already used, or expired. Deliberately one answer: telling them apart would tell
+    /// a guesser which codes exist.
+    InvalidCode,
+    /// The account already belongs to a household (this one or another).
+    AlreadyInHousehold,
+    /// The household has [`HOUSEHOLD_SEATS`] people.
+    Full,
+}
+
+/// What leaving a household did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Left {
+    /// A member left; the household goes on.
+    Member,
+    /// The owner left as its last person: the household, its plan and its pending invitations
+    /// are gone.
+    Closed,
+}

@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod bundle;
 pub mod encounters;
+pub mod household_view;
+pub mod households;
 pub mod log;
 pub mod openapi;
 pub mod tus;

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/api/v1/openapi.json`.
 
-use super::{accounts, bundle, encounters, log, uploads};
+use super::{accounts, bundle, encounters, households, log, uploads};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
         accounts::sign_up, accounts::log_in, accounts::log_out, accounts::me, accounts::grant_role, accounts::revoke_role,
         encounters::start, encounters::list, encounters::read, encounters::end, encounters::assign_attorney,
         bundle::export,
+        households::create, households::current, households::invite, households::join, households::remove,
+        households::leave, households::set_period,
         uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         log::checkpoint, log::key, log::tile, log::inclusion, log::consistency,
     ),

@@ -5,6 +5,7 @@ mod accounts;
 mod bundle;
 mod harness;
 mod hostile;
+mod households;
 mod log;
 mod uploads;
 mod web;
