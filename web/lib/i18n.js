@@ -1,7 +1,7 @@
 // Translations: one flat JSON file per language under /i18n/, English the reference.
-// A string missing from the chosen language falls back to English, is marked lang="en" so a
-// screen reader pronounces it right, and is listed for translators (screens/translations.js),
-// never shown blank. A new language is a new file: the server lists what exists.
+// A string missing from the chosen language falls back to English, never a blank, and is listed
+// for translators (screens/translations.js, beside the server's /i18n/report.json). A new
+// language is a new file: the server lists what exists.
 
 import { settings } from "./settings.js";
 
@@ -60,7 +60,7 @@ export function currentLanguage() {
   return chosenCode;
 }
 
-/** The string for `key` with `{name}` placeholders filled from `params`. */
+/** The string for `key`, each `{placeholder}` in it replaced by `params[placeholder]`. */
 export function t(key, params = {}) {
   let text = chosen[key];
   if (typeof text !== "string" || text.trim() === "") {
@@ -73,21 +73,6 @@ export function t(key, params = {}) {
     return key;
   }
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
-}
-
-/** True when `key` had to come from English in the chosen language. */
-export function isFallback(key) {
-  return missing.has(key);
-}
-
-/** An element's text from `key`, with lang="en" when the translation is missing. */
-export function tx(element, key, params) {
-  element.textContent = t(key, params);
-  if (isFallback(key)) {
-    element.lang = REFERENCE;
-    element.classList.add("untranslated");
-  }
-  return element;
 }
 
 /** The keys this session fell back to English for, for the translators' report. */

@@ -70,7 +70,7 @@ const AUDIT = () => {
 
 export async function screenshots(browser, base, outDir) {
   const shots = [];
-  const problems = [];
+  const problems = [await missingStringFallsBackToEnglish(browser, base)].filter(Boolean);
   for (const [code, locale, buttonText] of LANGUAGES) {
     for (const [sizeName, viewport] of SIZES) {
       const { context, page } = await phone.newPhone(browser, base, { viewport, locale });
@@ -144,4 +144,32 @@ async function installability(page) {
   return installabilityErrors
     .filter((e) => e.errorId !== "in-incognito")
     .map((e) => `not installable: ${e.errorId} ${JSON.stringify(e.errorArguments ?? [])}`);
+}
+
+/** A Spanish file that lacks the button's string: the button says it in English (never blank),
+ * and the translation report lists the key. Returns a problem, or null. */
+async function missingStringFallsBackToEnglish(browser, base) {
+  // Blocking the service worker lets the route below see every request for es.json.
+  const context = await browser.newContext({ baseURL: base, locale: "es-MX", serviceWorkers: "block", permissions: ["camera", "microphone"] });
+  await context.route("**/i18n/es.json", async (route) => {
+    const strings = await (await route.fetch()).json();
+    delete strings["home.button"];
+    await route.fulfill({ json: strings });
+  });
+  const page = await context.newPage();
+  try {
+    await phone.signUp(page);
+    const label = (await page.textContent("#record-button")).trim();
+    if (label !== "I'm being stopped") return `a missing Spanish string showed ${JSON.stringify(label)}, not the English text`;
+    await page.goto("/#/translations");
+    const listed = await page
+      .locator("code", { hasText: "home.button" })
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .then(() => true, () => false);
+    if (!listed) return "the translation report did not list the missing key home.button";
+    return null;
+  } finally {
+    await context.close();
+  }
 }
