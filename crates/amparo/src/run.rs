@@ -2,6 +2,8 @@
 
 use crate::config::Settings;
 use crate::keyfile;
+use amparo_server::alerts::fanout::Alerts;
+use amparo_server::alerts::seal::MessageKey;
 use amparo_server::log::Log;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
@@ -65,7 +67,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
         .await
         .context("starting the log")?;
-    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir);
+    let message_key = MessageKey::load_or_create(&settings.data_dir)
+        .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
+    let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
+    let state = AppState::with_alerts(store, blobs, log, settings.limits.clone(), scratch_dir, alerts);
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

@@ -1,6 +1,9 @@
 //! What every handler shares. Built once by `serve`, cloned per request (an `Arc` inside).
 
+use crate::alerts::fanout::Alerts;
+use crate::alerts::silence::SilenceWatch;
 use crate::limits::Limits;
+use crate::live::hub::Hub;
 use crate::log::Log;
 use crate::ratelimit::RateLimits;
 use amparo_core::ids::RecordingId;
@@ -28,6 +31,15 @@ pub struct Inner {
     pub upload_locks: UploadLocks,
     /// Where bundles are assembled before they are sent.
     pub scratch_dir: PathBuf,
+    /// The live connections of this node's apps, by account and by followed encounter.
+    pub hub: Arc<Hub>,
+    /// Alert channels, follow links, the prepared messages' key.
+    pub alerts: Alerts,
+    /// Open encounters, watched for a recording that stops without being ended.
+    pub silence: SilenceWatch,
+    /// Cancelled when the server starts shutting down: long-lived connections (WebSockets)
+    /// close then, so a graceful shutdown does not wait for them.
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 impl std::ops::Deref for AppState {
@@ -38,6 +50,8 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A server whose alerts reach the app only (no email or webhook), with a prepared-message
+    /// key that lives as long as the process: what tests and benchmarks use.
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Arc<dyn ObjectStore>,
@@ -45,7 +59,19 @@ impl AppState {
         limits: Limits,
         scratch_dir: PathBuf,
     ) -> Self {
+        Self::with_alerts(store, blobs, log, limits, scratch_dir, Alerts::in_app_only())
+    }
+
+    pub fn with_alerts(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ObjectStore>,
+        log: Log,
+        limits: Limits,
+        scratch_dir: PathBuf,
+        alerts: Alerts,
+    ) -> Self {
         let rate_limits = RateLimits::new(&limits);
+        let silence = SilenceWatch::new(alerts.silence_after);
         Self(Arc::new(Inner {
             store,
             blobs,
@@ -54,6 +80,10 @@ impl AppState {
             rate_limits,
             upload_locks: UploadLocks::default(),
             scratch_dir,
+            hub: Arc::default(),
+            alerts,
+            silence,
+            closing: tokio_util::sync::CancellationToken::new(),
         }))
     }
 }
