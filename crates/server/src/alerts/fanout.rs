@@ -2,7 +2,9 @@
 //!
 //! The people: every other member of the person's household (in the app, and by Web Push once
 //! their devices subscribe), and each of the person's emergency contacts (email, and the
-//! organization's SMS gateway through the signed webhook). In-app alerts go out before anything
+//! organization's SMS gateway through the signed webhook). Household members' links open the
+//! live encounter in the app; a contact's link opens its status page (`/api/v1/shared/…`),
+//! which shows the state, never the recording. In-app alerts go out before anything
 //! slow: they are handed to the connections' queues right here, and the channels that talk to
 //! other servers run on their own tasks, so one slow mail server never delays a family's alert.
 //!
@@ -15,7 +17,7 @@ use super::{email::EmailChannel, webhook::WebhookChannel};
 use crate::clock::now_us;
 use crate::live::hub::Frame;
 use crate::state::AppState;
-use amparo_core::ids::{AccountId, EncounterId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId};
 use amparo_store::{Encounter, PlanPeriod, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
@@ -72,6 +74,12 @@ impl Alerts {
 
     pub fn follow_url(&self, encounter: EncounterId) -> String {
         format!("{}/#/follow/{encounter}", self.public_url)
+    }
+
+    /// An emergency contact's link to the encounter's status page.
+    pub fn status_url(&self, encounter: EncounterId, contact: ContactId) -> String {
+        let tag = self.message_key.share_tag(encounter, contact);
+        format!("{}/#/status/{encounter}/{contact}/{tag}", self.public_url)
     }
 }
 
@@ -155,6 +163,9 @@ pub async fn announce(state: &AppState, encounter: &Encounter, kind: AlertKind) 
     let mut sent = 0;
     for contact in contacts {
         let mut alert = alert.clone();
+        // Contacts have no account: their link opens the encounter's status (no recording)
+        // through a tag only this server can make, for this contact and encounter alone.
+        alert.follow_url = state.alerts.status_url(encounter.id, contact.id);
         if kind == AlertKind::Detained {
             alert.message = contact.prepared_message.as_deref().and_then(|sealed| {
                 state
@@ -168,14 +179,8 @@ pub async fn announce(state: &AppState, encounter: &Encounter, kind: AlertKind) 
         let language = Language::from_tag(&contact.language);
         let name = Some(contact.name.clone());
         let channels: [(Option<SharedChannel>, &Option<String>); 2] = [
-            (
-                state.alerts.email.clone().map(|c| c as SharedChannel),
-                &contact.email,
-            ),
-            (
-                state.alerts.webhook.clone().map(|c| c as SharedChannel),
-                &contact.phone,
-            ),
+            (state.alerts.email.clone().map(|c| c as SharedChannel), &contact.email),
+            (state.alerts.webhook.clone().map(|c| c as SharedChannel), &contact.phone),
         ];
         for (channel, address) in channels {
             let (Some(channel), Some(address)) = (channel, address.clone()) else {

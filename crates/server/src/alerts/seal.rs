@@ -5,10 +5,18 @@
 //! Sealed form: `version (1) || nonce (24) || ciphertext+tag`. The associated data binds each
 //! message to its account and contact, so a ciphertext copied onto another contact's row does
 //! not open. XChaCha's 192-bit random nonces are why this is not AES-GCM: no nonce bookkeeping.
+//!
+//! The same key, under its own label, signs the status links sent to emergency contacts (who have
+//! no account): `HMAC-SHA256(key, label || encounter || contact)`. Nothing about a link is
+//! stored; deleting the contact, or the encounter being long over, ends it.
 
-use amparo_core::ids::{AccountId, ContactId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -108,6 +116,29 @@ impl MessageKey {
     }
 }
 
+impl MessageKey {
+    /// The tag that makes a contact's status link for one encounter unguessable.
+    pub fn share_tag(&self, encounter: EncounterId, contact: ContactId) -> String {
+        URL_SAFE_NO_PAD.encode(self.share_mac(encounter, contact).finalize().into_bytes())
+    }
+
+    /// Whether `tag` is this contact's tag for this encounter (constant time).
+    pub fn check_share_tag(&self, encounter: EncounterId, contact: ContactId, tag: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(tag)
+            .is_ok_and(|bytes| self.share_mac(encounter, contact).verify_slice(&bytes).is_ok())
+    }
+
+    fn share_mac(&self, encounter: EncounterId, contact: ContactId) -> Hmac<Sha256> {
+        // HMAC takes a key of any length: this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()).expect("HMAC takes any key length");
+        mac.update(b"amparo contact status link v1");
+        mac.update(encounter.as_bytes());
+        mac.update(contact.as_bytes());
+        mac
+    }
+}
+
 fn associated_data(account: AccountId, contact: ContactId) -> Vec<u8> {
     let mut aad = b"amparo prepared message v1".to_vec();
     aad.extend_from_slice(account.as_bytes());
@@ -142,6 +173,21 @@ mod tests {
         assert!(key.open(account, contact, &[]).is_err());
         assert!(key.open(account, contact, &[VERSION, 1, 2]).is_err());
         assert_ne!(key.seal(account, contact, text), sealed, "fresh nonce each time");
+    }
+
+    #[test]
+    fn status_links_are_bound_to_their_encounter_contact_and_key() {
+        let key = MessageKey::generate();
+        let (encounter, contact) = (EncounterId::new(), ContactId::new());
+        let tag = key.share_tag(encounter, contact);
+        assert_eq!(tag.len(), 43, "32 bytes, base64url");
+        assert!(key.check_share_tag(encounter, contact, &tag));
+        assert!(!key.check_share_tag(EncounterId::new(), contact, &tag));
+        assert!(!key.check_share_tag(encounter, ContactId::new(), &tag));
+        assert!(!MessageKey::generate().check_share_tag(encounter, contact, &tag));
+        assert!(!key.check_share_tag(encounter, contact, &tag[..42]));
+        assert!(!key.check_share_tag(encounter, contact, "not base64!"));
+        assert!(!key.check_share_tag(encounter, contact, ""));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Following an encounter as it happens: its live state, its recording's bytes as they arrive
 //! (the app feeds them to Media Source Extensions a few seconds behind), the household's open
-//! encounters, and the live WebSocket.
+//! encounters, the live WebSocket, and the status page an emergency contact's link opens.
 //!
 //! Who may follow: the owner, their household, an assigned attorney, an admin
 //! ([`crate::live::view::followable`]). Anyone but the owner starting to follow, or starting to
@@ -13,16 +13,18 @@ use crate::error::ApiError;
 use crate::live::view::{LiveView, followable, live_view};
 use crate::routes::encounters::Access;
 use crate::state::AppState;
-use amparo_core::ids::{EncounterId, RecordingId};
+use amparo_core::ids::{ContactId, EncounterId, RecordingId};
 use amparo_store::{AccessRecord, Encounter, chunk_blob_key};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use object_store::ObjectStoreExt;
-use utoipa::IntoParams;
+use serde::Serialize;
+use std::net::SocketAddr;
+use utoipa::{IntoParams, ToSchema};
 
 /// The most one media response carries; the app asks again from where it ends.
 const MAX_MEDIA_BYTES: u64 = 8 * 1024 * 1024;
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/following", get(following))
         .route("/api/v1/encounters/{id}/live", get(live))
         .route("/api/v1/encounters/{id}/recordings/{recording}/media", get(media))
+        .route("/api/v1/shared/{encounter}/{contact}/{tag}", get(shared))
 }
 
 fn encounter_id(id: &str) -> Result<EncounterId, ApiError> {
@@ -103,6 +106,76 @@ pub async fn following(
         views.push(live_view(&state, encounter).await?);
     }
     Ok(Json(views))
+}
+
+/// How long after an encounter ends its contacts' status links keep working.
+const SHARED_AFTER_END_US: i64 = 24 * 3_600_000_000;
+
+/// What an emergency contact's link shows: the state, never the recording or the notes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedView {
+    pub who: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub detained_at: Option<String>,
+    pub location: Option<crate::routes::encounters::LocationInput>,
+    pub attorney_on_line: bool,
+    pub recording: bool,
+    pub silent_secs: Option<u64>,
+    pub seconds_safe: f64,
+}
+
+/// An emergency contact's view of an encounter, by the link in their alert. No account: the
+/// link's tag is the credential, checked in constant time; it stops working when the contact is
+/// deleted or a day after the encounter ends. Rate-limited per address, like every call a
+/// stranger can make.
+#[utoipa::path(get, path = "/api/v1/shared/{encounter}/{contact}/{tag}", tag = "following",
+    params(("encounter" = String, Path), ("contact" = String, Path), ("tag" = String, Path)),
+    responses((status = 200, body = SharedView), (status = 404), (status = 410), (status = 429)))]
+pub async fn shared(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((encounter, contact, tag)): Path<(String, String, String)>,
+) -> Result<Json<SharedView>, ApiError> {
+    state.rate_limits.check_address(peer.ip())?;
+    // One answer for every wrong link: which part was wrong is nobody's business.
+    let unknown = || ApiError::not_found("This link does not work: ask the person who sent it for a new one.");
+    let (Ok(encounter), Ok(contact)) = (encounter.parse::<EncounterId>(), contact.parse::<ContactId>()) else {
+        return Err(unknown());
+    };
+    if !state.alerts.message_key.check_share_tag(encounter, contact, &tag) {
+        return Err(unknown());
+    }
+    let encounter = state.store.encounter(encounter).await?.ok_or_else(unknown)?;
+    let still_a_contact = state
+        .store
+        .contacts_of(encounter.owner)
+        .await?
+        .iter()
+        .any(|c| c.id == contact);
+    if !still_a_contact {
+        return Err(unknown());
+    }
+    if encounter
+        .ended_at_us
+        .is_some_and(|end| now_us() > end.saturating_add(SHARED_AFTER_END_US))
+    {
+        return Err(ApiError::gone(
+            "This encounter ended more than a day ago; its status is no longer shared.",
+        ));
+    }
+    let live = live_view(&state, &encounter).await?;
+    Ok(Json(SharedView {
+        who: live.who,
+        started_at: live.started_at,
+        ended_at: live.ended_at,
+        detained_at: live.detained_at,
+        location: live.location,
+        attorney_on_line: live.attorney_on_line,
+        recording: live.recording,
+        silent_secs: live.silent_secs,
+        seconds_safe: live.seconds_safe,
+    }))
 }
 
 #[derive(Debug, IntoParams)]

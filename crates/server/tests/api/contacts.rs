@@ -237,17 +237,45 @@ async fn being_detained_sends_each_contact_their_own_message_once() {
     for n in 1..=3 {
         started.push(sink.wait_for(n, Duration::from_secs(5)).await);
     }
+    let mut links = Vec::new();
     for message in &started {
         let body = message["body"].as_str().expect("body");
         assert!(
             !body.contains("Rosa"),
             "a prepared message goes out only on detention: {body}"
         );
-        assert!(
-            body.contains(&format!("https://amparo.example.org/#/follow/{encounter}")),
-            "{body}"
-        );
+        let prefix = format!("https://amparo.example.org/#/status/{encounter}/");
+        let link = body
+            .lines()
+            .find_map(|l| l.split_whitespace().find(|w| w.starts_with(&prefix)));
+        links.push(link.unwrap_or_else(|| panic!("a status link in {body}")).to_owned());
     }
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), 3, "each contact has their own link");
+
+    // A contact's link shows the state without an account; a changed link shows nothing.
+    let shared = |link: &str| {
+        let path = link.replace("https://amparo.example.org/#/status/", "/api/v1/shared/");
+        let request = server.request(Method::GET, &path, None);
+        async move { request.send().await.expect("get") }
+    };
+    let status: Value = shared(&links[0]).await.json().await.expect("json");
+    assert_eq!(status["ended_at"], Value::Null);
+    assert!(
+        status["who"].is_string() && status.get("recordings").is_none(),
+        "{status}"
+    );
+    let mut forged = links[0].clone();
+    forged.replace_range(forged.len() - 4.., "AAAA");
+    problem(shared(&forged).await, 404).await;
+    let tag_of = |link: &str| link[link.rfind('/').expect("tag")..].to_owned();
+    let swapped = format!(
+        "{}{}",
+        &links[0][..links[0].rfind('/').expect("tag")],
+        tag_of(&links[1])
+    );
+    problem(shared(&swapped).await, 404).await;
 
     let path = format!("/api/v1/encounters/{encounter}/detained");
     problem(server.post_json(&path, Some(&other), &json!({})).await, 403).await;
@@ -320,4 +348,17 @@ async fn being_detained_sends_each_contact_their_own_message_once() {
         400,
     )
     .await;
+
+    // Deleting a contact ends their link.
+    let contacts = list(&server, &ana).await;
+    for contact in contacts.as_array().expect("list") {
+        let id = contact["id"].as_str().expect("id");
+        let path = format!("/api/v1/contacts/{id}");
+        server
+            .request(Method::DELETE, &path, Some(&ana))
+            .send()
+            .await
+            .expect("delete");
+    }
+    problem(shared(&links[0]).await, 404).await;
 }
