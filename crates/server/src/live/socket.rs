@@ -31,6 +31,8 @@ const PINGS_PER_SESSION_CHECK: u32 = 3;
 const MAX_FOLLOWS: usize = 16;
 /// Close code for "sign in again" (4000–4999 are the application's own).
 const UNAUTHORIZED: u16 = 4401;
+/// RFC 6455's "try again later": the session may be fine, the server could not say now.
+const TRY_AGAIN_LATER: u16 = 1013;
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -54,11 +56,13 @@ pub async fn upgrade(
 async fn connection(state: AppState, mut socket: WebSocket, peer: SocketAddr) {
     let account = match sign_in(&state, &mut socket).await {
         Ok(account) => account,
-        Err(reason) => {
+        Err((code, reason)) => {
             // A stranger's failed sign-ins count against their address, like failed log-ins;
             // the limit's answer itself is not needed: the connection closes either way.
-            let _ = state.rate_limits.check_address(peer.ip());
-            close(&mut socket, UNAUTHORIZED, reason).await;
+            if code == UNAUTHORIZED {
+                let _ = state.rate_limits.check_address(peer.ip());
+            }
+            close(&mut socket, code, reason).await;
             return;
         }
     };
@@ -119,27 +123,41 @@ impl std::ops::Deref for SignedIn {
     }
 }
 
-async fn sign_in(state: &AppState, socket: &mut WebSocket) -> Result<SignedIn, &'static str> {
+/// Why a sign-in failed: the close code (4401: log in again; 1013: try again later) and why.
+type Refusal = (u16, &'static str);
+
+async fn sign_in(state: &AppState, socket: &mut WebSocket) -> Result<SignedIn, Refusal> {
+    const SIGN_IN_FIRST: Refusal = (
+        UNAUTHORIZED,
+        "Sign in first: send {\"type\":\"auth\",\"token\":\"…\"} within ten seconds.",
+    );
     let first = tokio::time::timeout(AUTH_TIMEOUT, socket.recv())
         .await
-        .map_err(|_| "Sign in first: send {\"type\":\"auth\",\"token\":\"…\"} within ten seconds.")?;
+        .map_err(|_| SIGN_IN_FIRST)?;
     let Some(Ok(Message::Text(text))) = first else {
-        return Err("Sign in first: send {\"type\":\"auth\",\"token\":\"…\"}.");
+        return Err(SIGN_IN_FIRST);
     };
     let Ok(FromApp::Auth { token }) = serde_json::from_str::<FromApp>(&text) else {
-        return Err("Sign in first: send {\"type\":\"auth\",\"token\":\"…\"}.");
+        return Err(SIGN_IN_FIRST);
     };
     let session = token_hash(token.trim());
     let account = state
         .store
         .session_account(&session, now_us())
         .await
-        .map_err(|_| "The server could not check your session: try again.")?
-        .ok_or("Your session has expired or is not valid: log in again.")?;
-    state
-        .rate_limits
-        .check_account(account.id)
-        .map_err(|_| "Too many requests from your account: wait a moment.")?;
+        .map_err(|_| {
+            (
+                TRY_AGAIN_LATER,
+                "The server could not check your session: connect again.",
+            )
+        })?
+        .ok_or((UNAUTHORIZED, "Your session has expired or is not valid: log in again."))?;
+    state.rate_limits.check_account(account.id).map_err(|_| {
+        (
+            TRY_AGAIN_LATER,
+            "Too many requests from your account: connect again in a moment.",
+        )
+    })?;
     Ok(SignedIn { account, session })
 }
 
