@@ -3,12 +3,17 @@
 //! once, by email to a real SMTP server.
 
 use crate::harness::{TestServer, problem};
-use amparo_server::alerts::AlertSettings;
 use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::seal::MessageKey;
+use amparo_server::alerts::signature;
+use amparo_server::alerts::webhook::{WebhookPayload, WebhookSettings};
+use amparo_server::alerts::{AlertKind, AlertSettings, Secret};
 use amparo_server::limits::Limits;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[path = "../support/smtp.rs"]
@@ -205,11 +210,38 @@ async fn five_contacts_at_most_and_bad_input_is_named() {
     assert_eq!(list(&server, &ana).await.as_array().map(Vec::len), Some(5));
 }
 
+/// The organization's SMS gateway: an HTTP receiver on loopback that keeps every signed request.
+async fn sms_gateway() -> (String, Arc<Mutex<Vec<(HeaderMap, Bytes)>>>) {
+    let seen: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+    let keep = seen.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().expect("not poisoned").push((headers, body));
+                StatusCode::ACCEPTED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/sms", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+const SMS_SECRET: &str = "a-shared-secret-for-the-sms-gateway";
+
 #[tokio::test]
 async fn being_detained_sends_each_contact_their_own_message_once() {
     let sink = smtp::SmtpSink::start();
+    let (sms_url, texts) = sms_gateway().await;
     let settings = AlertSettings {
         email: Some(sink.settings()),
+        webhook: Some(WebhookSettings {
+            url: sms_url,
+            secret: Secret::new(SMS_SECRET),
+        }),
         public_url: Some("https://amparo.example.org".to_owned()),
         ..AlertSettings::default()
     };
@@ -224,12 +256,17 @@ async fn being_detained_sends_each_contact_their_own_message_once() {
     .await;
     let (ana, _) = server.member().await;
     let (other, _) = server.member().await;
-    let lucia = json!({"name": "Lucía", "email": "lucia@example.org", "language": "es", "prepared_message": MESSAGE});
+    let lucia = json!({"name": "Lucía", "email": "lucia@example.org", "phone": "+13125550100", "language": "es", "prepared_message": MESSAGE});
     let marco = json!({"name": "Marco", "email": "marco@example.org", "prepared_message": "Marco: the spare key is with Rosa."});
     let nobody = json!({"name": "Pat", "email": "pat@example.org"});
     for contact in [&lucia, &marco, &nobody] {
         let added: Value = add(&server, &ana, contact).await.json().await.expect("json");
-        assert_eq!(added["reachable_by"], json!(["email"]));
+        let channels = if contact == &lucia {
+            json!(["email", "sms"])
+        } else {
+            json!(["email"])
+        };
+        assert_eq!(added["reachable_by"], channels);
     }
     let encounter = server.start_encounter(&ana).await;
     // The start: each contact is told (three messages), without any prepared message.
@@ -286,7 +323,7 @@ async fn being_detained_sends_each_contact_their_own_message_once() {
         .await
         .expect("json");
     assert_eq!(first["first_time"], true);
-    assert_eq!(first["messages_sent"], 3);
+    assert_eq!(first["messages_sent"], 4, "three emails and Lucía's text message");
     let mut detained = Vec::new();
     for n in 4..=6 {
         detained.push(sink.wait_for(n, Duration::from_secs(5)).await);
@@ -310,6 +347,40 @@ async fn being_detained_sends_each_contact_their_own_message_once() {
     assert!(!lucia_body.contains("spare key"), "only her own message: {lucia_body}");
     assert!(to("marco@example.org").contains("Marco: the spare key is with Rosa."));
     assert!(!to("pat@example.org").contains("Rosa"), "no message prepared for Pat");
+
+    // Lucía's phone: the gateway got a signed request with her message, in Spanish, twice in all
+    // (the start, then the detention).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while texts.lock().expect("not poisoned").len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let texts = texts.lock().expect("not poisoned").clone();
+    assert_eq!(texts.len(), 2, "a text at the start and one for the detention");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().unsigned_abs();
+    let mut detention = None;
+    for (headers, body) in &texts {
+        assert_eq!(
+            signature::verify_request(SMS_SECRET.as_bytes(), headers, body, now),
+            Ok(())
+        );
+        let payload: WebhookPayload = serde_json::from_slice(body).expect("a webhook payload");
+        assert_eq!(payload.recipient.address, "+13125550100");
+        if payload.alert.kind == AlertKind::Detained {
+            detention = Some(payload);
+        }
+    }
+    let detention = detention.expect("the detention text");
+    assert!(detention.text.contains("Mensaje de"), "{}", detention.text);
+    assert!(
+        detention.text.contains("Our children are with Rosa."),
+        "{}",
+        detention.text
+    );
+    assert!(
+        detention.alert.follow_url.contains("/#/status/"),
+        "{}",
+        detention.alert.follow_url
+    );
 
     let again: Value = server
         .post_json(&path, Some(&ana), &json!({}))
