@@ -19,6 +19,7 @@
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
 //! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
+//! - `push`: Web Push subscriptions: by endpoint, moved between accounts, capped (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -27,6 +28,7 @@ mod checkpoints;
 mod encounters;
 mod households;
 mod log;
+mod push;
 mod reads;
 mod sequencer;
 mod upload_rules;
@@ -49,6 +51,7 @@ pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
 };
+pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
 pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
@@ -115,6 +118,9 @@ checks![
     an_account_belongs_to_one_household,
     the_last_seat_is_filled_once_under_a_race,
     plan_periods_are_stored,
+    // --- Web Push subscriptions (issue 5) ---
+    push_subscriptions_save_move_and_delete,
+    push_subscriptions_are_capped_per_account,
 ];
 
 /// Runs every check against one store, one after another.
