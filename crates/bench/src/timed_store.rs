@@ -171,4 +171,20 @@ impl Store for TimedStore {
     async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError> {
         self.inner.set_plan_period(household, period).await
     }
+
+    // --- Web Push subscriptions (issue 5) ---
+
+    async fn save_push_subscription(
+        &self,
+        subscription: &PushSubscription,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        self.inner.save_push_subscription(subscription, max_per_account).await
+    }
+    async fn push_subscriptions_of(&self, account: AccountId) -> Result<Vec<PushSubscription>, StoreError> {
+        self.inner.push_subscriptions_of(account).await
+    }
+    async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError> {
+        self.inner.delete_push_subscription(account, endpoint).await
+    }
 }

@@ -10,6 +10,7 @@
 //! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
 //! - `households`: households, invitations and plan periods (issue 5).
 //! - `contacts`: emergency contacts (their prepared messages arrive sealed) and detentions.
+//! - `push`: Web Push subscriptions, at most a few per account (issue 5).
 //! - `convert`: what SQLite does its own way: its errors, ids as blobs, `group_concat` roles (the
 //!   conversions every backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on open.
@@ -31,6 +32,7 @@ mod convert;
 mod encounters;
 mod households;
 mod log;
+mod push;
 mod uploads;
 
 use amparo_core::Hash;
@@ -319,5 +321,21 @@ impl Store for SqliteStore {
     }
     async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError> {
         households::set_period(self, household, period).await
+    }
+
+    // --- Web Push subscriptions (issue 5) ---
+
+    async fn save_push_subscription(
+        &self,
+        subscription: &PushSubscription,
+        max_per_account: usize,
+    ) -> Result<(), StoreError> {
+        push::save(self, subscription, max_per_account).await
+    }
+    async fn push_subscriptions_of(&self, account: AccountId) -> Result<Vec<PushSubscription>, StoreError> {
+        push::of_account(self, account).await
+    }
+    async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError> {
+        push::delete(self, account, endpoint).await
     }
 }

@@ -20,6 +20,7 @@
 //! - `checkpoints`: published checkpoints.
 //! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
 //! - `contacts`: emergency contacts, their limit under a race, and detentions (issue 5).
+//! - `push`: Web Push subscriptions: by endpoint, moved between accounts, capped (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -29,6 +30,7 @@ mod contacts;
 mod encounters;
 mod households;
 mod log;
+mod push;
 mod reads;
 mod sequencer;
 mod upload_rules;
@@ -54,6 +56,7 @@ pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
 };
+pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
 pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
@@ -124,6 +127,9 @@ checks![
     contacts_round_trip_and_belong_to_one_account,
     the_contact_limit_holds_under_a_race,
     detentions_are_marked_once,
+    // --- Web Push subscriptions (issue 5) ---
+    push_subscriptions_save_move_and_delete,
+    push_subscriptions_are_capped_per_account,
 ];
 
 /// Runs every check against one store, one after another.

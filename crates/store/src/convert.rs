@@ -56,6 +56,30 @@ pub fn roles<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Result<Vec<Ro
     Ok(roles)
 }
 
+/// A stored Web Push subscription, its keys checked for length (the schema checks them too).
+pub fn push_subscription(
+    endpoint: String,
+    account: amparo_core::ids::AccountId,
+    p256dh: &[u8],
+    auth: &[u8],
+    language: String,
+    created_at_us: i64,
+) -> Result<crate::PushSubscription, StoreError> {
+    let corrupt = |what: &str| {
+        StoreError::Backend(format!(
+            "corrupt row: a push subscription's {what} has the wrong length"
+        ))
+    };
+    Ok(crate::PushSubscription {
+        endpoint,
+        account,
+        p256dh: p256dh.try_into().map_err(|_| corrupt("p256dh"))?,
+        auth: auth.try_into().map_err(|_| corrupt("auth"))?,
+        language,
+        created_at_us,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

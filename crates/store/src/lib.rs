@@ -2,7 +2,8 @@
 //!
 //! Module map:
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
-//!   checkpoints, the access log, emergency contacts, households and their invitations).
+//!   checkpoints, the access log, emergency contacts, households and their invitations, Web Push
+//!   subscriptions).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -199,4 +200,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn leave_household(&self, account: AccountId) -> Result<Left, StoreError>;
     /// Sets the plan's period. `NotFound` if the household does not exist.
     async fn set_plan_period(&self, household: HouseholdId, period: &PlanPeriod) -> Result<Household, StoreError>;
+
+    // --- Web Push subscriptions (issue 5) ---
+    //
+    // A browser's subscription is keyed by its endpoint: saving one again replaces it, and a
+    // browser that subscribes again for another account moves to that account.
+
+    /// Saves a subscription, replacing any with the same endpoint (whoever held it). `Conflict`
+    /// if the account already has `max_per_account` other subscriptions, checked in the same
+    /// transaction as the save; `NotFound` if the account does not exist.
+    async fn save_push_subscription(
+        &self,
+        subscription: &PushSubscription,
+        max_per_account: usize,
+    ) -> Result<(), StoreError>;
+    /// The account's subscriptions, oldest first.
+    async fn push_subscriptions_of(&self, account: AccountId) -> Result<Vec<PushSubscription>, StoreError>;
+    /// Deletes the account's subscription with this endpoint; `false` if the account has none
+    /// with it (another account's subscription is never touched).
+    async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError>;
 }

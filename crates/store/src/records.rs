@@ -283,3 +283,30 @@ pub struct EmergencyContact {
     pub created_at_us: i64,
     pub updated_at_us: i64,
 }
+
+// --- Web Push subscriptions (issue 5) ---
+
+/// One browser's Web Push subscription (RFC 8030): where to POST, and the keys its messages are
+/// encrypted to (RFC 8291). An endpoint belongs to one account at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushSubscription {
+    /// The push service's URL for this browser; unique across accounts.
+    pub endpoint: String,
+    pub account: AccountId,
+    /// The browser's P-256 public key, an uncompressed point (`0x04 || x || y`).
+    pub p256dh: [u8; 65],
+    /// The browser's authentication secret.
+    pub auth: [u8; 16],
+    /// The language alerts to this browser are written in (a tag such as `es`).
+    pub language: String,
+    pub created_at_us: i64,
+}
+
+impl PushSubscription {
+    /// The refusal when an account already has `max` other subscriptions.
+    pub fn cap_reached(account: AccountId, max: usize) -> crate::StoreError {
+        crate::StoreError::Conflict(format!(
+            "account {account} already has {max} devices subscribed to alerts"
+        ))
+    }
+}
