@@ -15,6 +15,10 @@
 //! - [`log_appends`]: appends through the log's sequencer, against the store's `append_batch`.
 //! - [`verify`]: verifying an exported bundle, against `sha256sum` over its media.
 //! - [`phone_app`]: the web app in Debian's Chromium: button to first receipt, footage at risk.
+//! - [`household_alerts`]: 10,000 households of six, 200 encounter starts a second, start to the
+//!   last member's in-app alert, against the start alone; [`household_seed`] writes the
+//!   population through the `Store` trait, [`live_sockets`] are the members' live WebSockets,
+//!   [`paced_starts`] the open-loop starts, [`open_files`] the descriptor limit they need.
 //! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
 //!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
 //!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
@@ -27,10 +31,15 @@ mod checkpoints;
 mod cpu;
 mod disk;
 mod floor;
+mod household_alerts;
+mod household_seed;
 mod ingest;
+mod live_sockets;
 mod log_appends;
+mod open_files;
 mod outcome;
 mod paced;
+mod paced_starts;
 mod phone;
 mod phone_app;
 mod receipts;
@@ -74,12 +83,14 @@ enum Command {
     Verify,
     /// The web app in Chromium: button to first receipt, and footage at risk while online.
     PhoneApp,
+    /// Encounter starts at a steady rate: start to the last household member's in-app alert.
+    HouseholdAlerts,
 }
 
 #[derive(Debug, Args)]
 struct Flags {
     /// Length of each timed run, in seconds [default: receipts 60, checkpoint-latency 15,
-    /// ingest 20, log-appends 10, phone-app 20 per press].
+    /// ingest 20, log-appends 10, phone-app 20 per press, household-alerts 10].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=600))]
     seconds: Option<u64>,
     /// Phones in the receipts and checkpoint-latency runs.
@@ -97,6 +108,12 @@ struct Flags {
     /// Presses of the button (each a new phone) in the phone-app run.
     #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
     presses: u32,
+    /// Households of six in the store for the household-alerts run.
+    #[arg(long, global = true, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    households: u32,
+    /// Encounter starts per second in the household-alerts run.
+    #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    starts_per_second: u32,
 }
 
 impl Flags {
@@ -162,6 +179,12 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
         println!("phone-app: {runs} presses of the button in Chromium, {seconds} s recorded each");
         server::settle_disk().await;
         report(&mut outcomes, phone_app::run(runs, seconds).await?);
+    }
+    if all || matches!(cli.command, Command::HouseholdAlerts) {
+        let (households, rate, seconds) = (f.households as usize, f.starts_per_second, f.seconds(10));
+        println!("household-alerts: {households} households of six, {rate} encounter starts a second, {seconds} s");
+        server::settle_disk().await;
+        report(&mut outcomes, household_alerts::run(households, seconds, rate).await?);
     }
     print_load("end");
     outcome::print_table(&outcomes);

@@ -11,6 +11,7 @@ use crate::timed_blobs::TimedBlobs;
 use crate::timed_store::TimedStore;
 use crate::timing::CallStats;
 use amparo_core::keys::LogKey;
+use amparo_server::alerts::fanout::Alerts;
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::log::{Log, LogTasks};
 use amparo_server::{AppState, serve};
@@ -67,7 +68,12 @@ fn unthrottled() -> Limits {
 
 impl BenchServer {
     pub async fn start(what: &str) -> Result<Self> {
-        let dir = temp_dir(what)?;
+        Self::start_in(temp_dir(what)?, Alerts::in_app_only()).await
+    }
+
+    /// A server over `dir/amparo.db`, which may already hold a seeded population, with these
+    /// alert settings (in-app only: the channels that talk to other servers stay off).
+    pub async fn start_in(dir: tempfile::TempDir, alerts: Alerts) -> Result<Self> {
         let sqlite = amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db")).await?;
         let store = Arc::new(TimedStore::new(Arc::new(sqlite)));
         let media = dir.path().join("media");
@@ -82,7 +88,7 @@ impl BenchServer {
         let stop_log = CancellationToken::new();
         let as_store: Arc<dyn Store> = store.clone();
         let (log, log_tasks) = Log::start(as_store.clone(), key, checkpoint_interval, stop_log.clone()).await?;
-        let state = AppState::new(as_store, blobs.clone(), log, unthrottled(), scratch);
+        let state = AppState::with_alerts(as_store, blobs.clone(), log, unthrottled(), scratch, alerts);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let stop_http = CancellationToken::new();

@@ -33,6 +33,11 @@ impl Latencies {
         self.percentile(99.0)
     }
 
+    /// How many samples exceed `d`.
+    pub fn count_over(&self, d: Duration) -> usize {
+        self.0.len() - self.0.partition_point(|s| *s <= d)
+    }
+
     pub fn max(&self) -> Duration {
         self.0.last().copied().unwrap_or_default()
     }
@@ -69,6 +74,8 @@ mod tests {
         assert_eq!(l.p50(), Duration::from_millis(50));
         assert_eq!(l.p99(), Duration::from_millis(99));
         assert_eq!(l.max(), Duration::from_millis(100));
+        assert_eq!(l.count_over(Duration::from_millis(98)), 2);
+        assert_eq!(l.count_over(Duration::from_millis(100)), 0);
         assert_eq!(Latencies::default().p99(), Duration::ZERO);
         assert_eq!(
             Latencies::new(vec![Duration::from_millis(7)]).p50(),

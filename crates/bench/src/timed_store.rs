@@ -1,6 +1,8 @@
 //! A pass-through [`Store`] that times `append_batch` calls and counts the entries they carry.
 //! The sequencer's batches are not visible from outside the server; timing them here costs a
-//! clock read and a short lock per batch, and needs no instrumentation in the server.
+//! clock read and a short lock per batch, and needs no instrumentation in the server. It also
+//! times an encounter start's one write and the household read its alert makes, for
+//! `household-alerts`.
 
 use crate::timing::Calls;
 use amparo_core::Hash;
@@ -18,6 +20,10 @@ pub struct TimedStore {
     inner: Arc<dyn Store>,
     /// One record per `append_batch`: its duration and entries.
     pub batches: Calls,
+    /// One record per `create_encounter` (a write transaction of its own).
+    pub encounter_writes: Calls,
+    /// One record per `household_of` (what an alert reads to find who to tell).
+    pub household_reads: Calls,
 }
 
 impl TimedStore {
@@ -25,6 +31,8 @@ impl TimedStore {
         Self {
             inner,
             batches: Calls::default(),
+            encounter_writes: Calls::default(),
+            household_reads: Calls::default(),
         }
     }
 }
@@ -65,7 +73,10 @@ impl Store for TimedStore {
         self.inner.delete_session(token_sha256).await
     }
     async fn create_encounter(&self, encounter: &Encounter) -> Result<(), StoreError> {
-        self.inner.create_encounter(encounter).await
+        let start = Instant::now();
+        let result = self.inner.create_encounter(encounter).await;
+        self.encounter_writes.record(start.elapsed(), 1);
+        result
     }
     async fn encounter(&self, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
         self.inner.encounter(id).await
@@ -149,7 +160,10 @@ impl Store for TimedStore {
         self.inner.household(id).await
     }
     async fn household_of(&self, account: AccountId) -> Result<Option<Household>, StoreError> {
-        self.inner.household_of(account).await
+        let start = Instant::now();
+        let result = self.inner.household_of(account).await;
+        self.household_reads.record(start.elapsed(), 1);
+        result
     }
     async fn create_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
         self.inner.create_invitation(invitation).await
