@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::keyfile;
+use amparo_server::alerts::webpush::WebPush;
 use amparo_server::log::Log;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
@@ -65,7 +66,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
         .await
         .context("starting the log")?;
-    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir);
+    let vapid = keyfile::load_or_create_vapid(&settings.data_dir)?;
+    let web_push = WebPush::new(vapid, &settings.alerts.push)?;
+    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir, web_push);
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

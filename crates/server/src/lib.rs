@@ -3,15 +3,16 @@
 //! Module map:
 //! - [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until a
 //!   shutdown future resolves, then drains the log.
-//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks).
-//! - [`routes`]: one file per API area: accounts and sessions, encounters, households, tus
-//!   uploads, the evidence bundle, the log (checkpoint, key, tiles, proofs), the OpenAPI document.
+//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks, Web Push).
+//! - [`routes`]: one file per API area: accounts and sessions, encounters, households, Web Push
+//!   subscriptions, tus uploads, the evidence bundle, the log (checkpoint, key, tiles, proofs),
+//!   the OpenAPI document.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
-//! - [`alerts`]: what an alert says (English, Spanish) and the channels that need no database:
-//!   email over SMTP and the signed webhook; the webhook signature, also for incoming webhooks.
+//! - [`alerts`]: what an alert says (English, Spanish) and its channels: email over SMTP, the
+//!   signed webhook (its signature also checks incoming webhooks), Web Push to subscribed browsers.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
 //!   the security headers every response carries.
 
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::accounts::routes())
         .merge(routes::encounters::routes())
         .merge(routes::households::routes())
+        .merge(routes::push::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))

@@ -1,5 +1,6 @@
 //! What every handler shares. Built once by `serve`, cloned per request (an `Arc` inside).
 
+use crate::alerts::webpush::WebPush;
 use crate::limits::Limits;
 use crate::log::Log;
 use crate::ratelimit::RateLimits;
@@ -28,6 +29,8 @@ pub struct Inner {
     pub upload_locks: UploadLocks,
     /// Where bundles are assembled before they are sent.
     pub scratch_dir: PathBuf,
+    /// Alerts to the browsers people subscribed, with the server's VAPID key.
+    pub web_push: WebPush,
 }
 
 impl std::ops::Deref for AppState {
@@ -44,6 +47,7 @@ impl AppState {
         log: Log,
         limits: Limits,
         scratch_dir: PathBuf,
+        web_push: WebPush,
     ) -> Self {
         let rate_limits = RateLimits::new(&limits);
         Self(Arc::new(Inner {
@@ -54,6 +58,7 @@ impl AppState {
             rate_limits,
             upload_locks: UploadLocks::default(),
             scratch_dir,
+            web_push,
         }))
     }
 }

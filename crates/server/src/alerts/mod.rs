@@ -5,12 +5,16 @@
 //! - [`email`]: plain-text mail through the operator's SMTP server;
 //! - [`webhook`]: a JSON POST signed with HMAC-SHA256, for an organization's SMS gateway;
 //! - [`signature`]: that signature, also what the billing system's incoming webhook is checked with;
-//! - [`text`]: the words of an alert in English and Spanish.
+//! - [`text`]: the words of an alert in English and Spanish;
+//! - [`webpush`]: Web Push to the browsers an account subscribed (RFC 8030/8291/8292), the one
+//!   channel that reads the store (its subscriptions); `vapid` the server's key and tokens, `ece`
+//!   the message encryption, `subscription` what a browser's subscription must be.
 
 pub mod email;
 pub mod signature;
 pub mod text;
 pub mod webhook;
+pub mod webpush;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -22,6 +26,8 @@ use time::OffsetDateTime;
 pub struct AlertSettings {
     pub email: Option<email::EmailSettings>,
     pub webhook: Option<webhook::WebhookSettings>,
+    /// Always on: Web Push needs no account with anyone.
+    pub push: webpush::PushSettings,
 }
 
 impl AlertSettings {
@@ -33,6 +39,7 @@ impl AlertSettings {
         if let Some(settings) = &self.webhook {
             webhook::WebhookChannel::new(settings)?;
         }
+        self.push.check()?;
         Ok(())
     }
 }

@@ -7,5 +7,6 @@ pub mod household_view;
 pub mod households;
 pub mod log;
 pub mod openapi;
+pub mod push;
 pub mod tus;
 pub mod uploads;

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/api/v1/openapi.json`.
 
-use super::{accounts, bundle, encounters, households, log, uploads};
+use super::{accounts, bundle, encounters, households, log, push, uploads};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         bundle::export,
         households::create, households::current, households::invite, households::join, households::remove,
         households::leave, households::set_period,
+        push::key, push::subscribe, push::unsubscribe, push::test,
         uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         log::checkpoint, log::key, log::tile, log::inclusion, log::consistency,
     ),

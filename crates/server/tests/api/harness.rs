@@ -1,6 +1,8 @@
 //! Starts a server for a test and talks to it.
 
 use amparo_core::keys::LogKey;
+use amparo_server::alerts::webpush::vapid::VapidKey;
+use amparo_server::alerts::webpush::{PushSettings, WebPush};
 use amparo_server::limits::Limits;
 use amparo_server::log::Log;
 use amparo_server::{AppState, serve};
@@ -11,6 +13,18 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// Web Push with a fresh key, taking endpoints on this machine (the tests' push services), and
+/// quick retries.
+pub fn test_web_push() -> WebPush {
+    let settings = PushSettings {
+        allow_loopback_endpoints: true,
+        ..PushSettings::default()
+    };
+    WebPush::new(VapidKey::generate(), &settings)
+        .expect("push settings")
+        .with_retries(3, Duration::from_millis(20))
+}
 
 pub struct TestServer {
     pub base: String,
@@ -62,7 +76,7 @@ impl TestServer {
         let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
             .await
             .expect("log starts");
-        let state = AppState::new(store.clone(), blobs, log, limits, scratch);
+        let state = AppState::new(store.clone(), blobs, log, limits, scratch, test_web_push());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();

@@ -7,5 +7,6 @@ mod harness;
 mod hostile;
 mod households;
 mod log;
+mod push;
 mod uploads;
 mod web;
