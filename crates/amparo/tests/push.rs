@@ -68,7 +68,16 @@ impl Running {
 }
 
 impl Drop for Running {
+    /// SIGTERM first, so that puppeteer closes the Firefox it started (SIGKILL would leave it
+    /// running), then SIGKILL whatever is left after a few seconds.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

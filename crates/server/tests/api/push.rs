@@ -45,6 +45,16 @@ fn account(id: &str) -> AccountId {
     id.parse().expect("account id")
 }
 
+/// How many browsers the account has subscribed, as stored.
+async fn devices(server: &TestServer, id: &str) -> usize {
+    server
+        .store
+        .push_subscriptions_of(account(id))
+        .await
+        .expect("list")
+        .len()
+}
+
 #[tokio::test]
 async fn the_key_is_a_p256_point_for_anyone() {
     let server = TestServer::start().await;
@@ -91,15 +101,7 @@ async fn subscribing_again_replaces_and_only_the_owner_unsubscribes() {
 
     let not_yours = problem(unsubscribe(&server, &ben, endpoint).await, 404).await;
     assert!(not_yours["detail"].as_str().expect("detail").contains("not subscribed"));
-    assert_eq!(
-        server
-            .store
-            .push_subscriptions_of(account(&ana_id))
-            .await
-            .expect("list")
-            .len(),
-        1
-    );
+    assert_eq!(devices(&server, &ana_id).await, 1);
     assert_eq!(
         unsubscribe(&server, &ana, endpoint).await.status(),
         StatusCode::NO_CONTENT
@@ -117,15 +119,7 @@ async fn subscribing_again_replaces_and_only_the_owner_unsubscribes() {
             .expect("list")
             .is_empty()
     );
-    assert_eq!(
-        server
-            .store
-            .push_subscriptions_of(account(&ben_id))
-            .await
-            .expect("list")
-            .len(),
-        1
-    );
+    assert_eq!(devices(&server, &ben_id).await, 1);
 }
 
 #[tokio::test]
@@ -309,30 +303,14 @@ async fn delivery_prunes_gone_subscriptions_and_retries_failures() {
 
     // notify: every subscription at once. `send` alone deletes nothing; notify deletes what its
     // push service says is gone (here whichever arrives first) and keeps the others.
-    assert_eq!(
-        server
-            .store
-            .push_subscriptions_of(account(&id))
-            .await
-            .expect("list")
-            .len(),
-        6
-    );
+    assert_eq!(devices(&server, &id).await, 6);
     peer.answer(&[410]);
     let sent = push
         .notify(&*server.store, account(&id), &alert())
         .await
         .expect("notify");
     assert_eq!(sent, 5, "one of six answered 410");
-    assert_eq!(
-        server
-            .store
-            .push_subscriptions_of(account(&id))
-            .await
-            .expect("list")
-            .len(),
-        5
-    );
+    assert_eq!(devices(&server, &id).await, 5);
 
     // What a push service sees: VAPID for its own origin, with the port; encrypted; urgent.
     let seen = peer.seen.lock().expect("lock").clone();
