@@ -74,7 +74,7 @@ async function alertsHere() {
   const toggle = h("input", { type: "checkbox", id: "push-alerts", checked: Boolean(await currentSubscription()) });
   const show = (text) => {
     status.textContent = text;
-    test.hidden = !toggle.checked;
+    test.style.display = toggle.checked ? "" : "none"; // not `hidden`: buttons set their own display
   };
   toggle.onchange = async () => {
     const on = toggle.checked;
