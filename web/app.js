@@ -8,12 +8,21 @@
 // - lib/queue.js: the IndexedDB queue of chunks; lib/tus.js: the tus calls;
 //   lib/uploader.js: queue -> server; lib/recorder.js: camera -> queue.
 // - lib/rights.js: know-your-rights cards; screens/*.js: one file per screen.
+// - lib/live.js: the WebSocket that brings alerts and followed encounters' progress;
+//   lib/player.js: a recording played as it arrives (Media Source Extensions).
+// - screens/alerts.js: the alert banner above every screen; screens/following.js: the
+//   household's open encounters on the home screen; screens/follow.js: one encounter, live;
+//   screens/contacts.js: emergency contacts and prepared messages; screens/detained.js: the
+//   "I'm being detained" button; screens/where.js: a place as text and a map link;
+//   screens/status.js: the page an emergency contact's link opens (no account, no recording).
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
 import { session, saveSession } from "./lib/api.js";
 import { startUploader, uploads, status } from "./lib/uploader.js";
 import { recoverInterrupted } from "./lib/recorder.js";
+import { ensureConnected, feed } from "./lib/live.js";
+import { startAlertBanner } from "./screens/alerts.js";
 import * as home from "./screens/home.js";
 import * as login from "./screens/login.js";
 import * as recording from "./screens/recording.js";
@@ -21,6 +30,9 @@ import * as history from "./screens/history.js";
 import * as rights from "./screens/rights.js";
 import * as settingsScreen from "./screens/settings.js";
 import * as translations from "./screens/translations.js";
+import * as followScreen from "./screens/follow.js";
+import * as contacts from "./screens/contacts.js";
+import * as statusScreen from "./screens/status.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -31,6 +43,9 @@ const ROUTES = {
   rights: { screen: rights },
   settings: { screen: settingsScreen },
   translations: { screen: translations },
+  follow: { screen: followScreen, private: true },
+  contacts: { screen: contacts, private: true },
+  status: { screen: statusScreen },
 };
 
 /** What screens share: the live recording (it outlives any one screen) and navigation. */
@@ -51,6 +66,7 @@ let leaving = null;
 async function route() {
   const [name, ...params] = location.hash.replace(/^#\/?/, "").split("/");
   const entry = ROUTES[name] ?? ROUTES[""];
+  ensureConnected(); // the live channel follows the session: opened on log-in, closed on log-out
   if (entry.private && !session()) return app.navigate("login");
   leaving?.();
   leaving = null;
@@ -97,7 +113,10 @@ async function start() {
       app.navigate("login");
     }
   });
+  // The live channel's state on the page, for styling and for the browser tests to wait on.
+  feed.addEventListener("state", (event) => (document.body.dataset.live = event.detail.state));
   uploads.addEventListener("state", updateConnection);
+  startAlertBanner(document.getElementById("alerts"));
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
       // Without the worker the app still works online; only offline start is lost.

@@ -205,8 +205,16 @@ export async function recoverInterrupted() {
   return (await queue.all("encounters")).filter((e) => e.owner === me && !e.endRequested);
 }
 
-/** Asks to end an encounter: the server is told as soon as the network allows. */
-export async function endEncounter(encounterLocalId) {
-  await queue.update("encounters", encounterLocalId, { endRequested: true, endedAt: Date.now() });
+/** Asks to end an encounter (`outcome` "detained" if it ended in detention): the server is told
+ * as soon as the network allows. */
+export async function endEncounter(encounterLocalId, outcome = null) {
+  await queue.update("encounters", encounterLocalId, { endRequested: true, endedAt: Date.now(), endOutcome: outcome });
+  kick();
+}
+
+/** "I'm being detained": kept on the phone first, so it reaches the server (and the prepared
+ * messages go out) even if the network is down right now. */
+export async function markDetained(encounterLocalId) {
+  await queue.update("encounters", encounterLocalId, { detainRequested: true, detainedAt: Date.now() });
   kick();
 }

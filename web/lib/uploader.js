@@ -7,7 +7,8 @@ import * as queue from "./queue.js";
 import * as tus from "./tus.js";
 import { api, session, ApiError, NetworkError } from "./api.js";
 
-/** Fires "progress" (a chunk is safe) and "state" (online, uploading, offline, error). */
+/** Fires "progress" (a chunk is safe), "state" (online, uploading, offline, error), "encounter"
+ * (created on the server) and "detained" (the server was told, or refused). */
 export const uploads = new EventTarget();
 export const status = { state: navigator.onLine ? "idle" : "offline", error: null, lastReceipt: null };
 
@@ -83,11 +84,14 @@ async function drainEncounter(encounter) {
     encounter = await queue.update("encounters", encounter.localId, { encounterId: created.id });
     uploads.dispatchEvent(new CustomEvent("encounter", { detail: encounter }));
   }
+  // Detention first: the prepared messages must not wait behind the footage still queued.
+  if (encounter.detainRequested && !encounter.detainedOnServer) encounter = await sendDetained(encounter);
   const recordings = await queue.recordingsOf(encounter.localId);
   for (const recording of recordings) await drainRecording(encounter, recording);
   if (encounter.endRequested && !encounter.endedOnServer) {
     try {
-      await api(`/api/v1/encounters/${encounter.encounterId}/end`, { method: "POST" });
+      const json = encounter.endOutcome ? { outcome: encounter.endOutcome } : undefined;
+      await api(`/api/v1/encounters/${encounter.encounterId}/end`, { method: "POST", json });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409)) throw error; // 409: already ended
     }
@@ -95,6 +99,22 @@ async function drainEncounter(encounter) {
   }
   const finished = (await queue.recordingsOf(encounter.localId)).every((r) => r.finalized);
   if (encounter.endedOnServer && finished) await queue.forgetEncounter(encounter.localId);
+}
+
+/** Tells the server the person is being detained (it sends their prepared messages). Never
+ * holds up the footage: a server error is retried on the next pass, a refusal is reported. */
+async function sendDetained(encounter) {
+  const report = (detail) => uploads.dispatchEvent(new CustomEvent("detained", { detail: { encounterLocalId: encounter.localId, ...detail } }));
+  let result = null;
+  try {
+    result = await api(`/api/v1/encounters/${encounter.encounterId}/detained`, { method: "POST" });
+  } catch (error) {
+    if (error instanceof NetworkError) throw error;
+    report({ error });
+    if (error.status >= 500) return encounter;
+  }
+  if (result) report({ result });
+  return queue.update("encounters", encounter.localId, { detainedOnServer: true, detainedResult: result });
 }
 
 async function drainRecording(encounter, recording) {

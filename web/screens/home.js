@@ -8,6 +8,7 @@ import { startRecording, endEncounter, CaptureError } from "../lib/recorder.js";
 import { pending } from "../lib/uploader.js";
 import { SITUATIONS } from "../lib/rights.js";
 import { choice, situationOptions, cameraOptions } from "./choice.js";
+import { following } from "./following.js";
 
 export async function render({ app }) {
   const alert = h("p", { class: "alert", role: "alert", id: "home-error" });
@@ -28,12 +29,14 @@ export async function render({ app }) {
   return h(
     "section",
     { class: "screen home" },
+    await following(),
     await openBanner(app, alert),
     button,
     h("p", { class: "hint center", id: "record-hint" }, t("home.button_hint")),
     alert,
     situationPicker(),
     cameraPicker(),
+    h("a", { class: "button secondary wide", href: "#/contacts", id: "contacts-link" }, t("home.contacts")),
   );
 }
 
@@ -69,12 +72,25 @@ async function openBanner(app, alert) {
     },
     t("home.end_open"),
   );
+  const endDetained = h(
+    "button",
+    {
+      type: "button",
+      class: "warning",
+      id: "end-open-detained",
+      onclick: async () => {
+        await endEncounter(encounter.localId, "detained");
+        app.rerender();
+      },
+    },
+    t("recording.end_detained"),
+  );
   return h(
     "div",
     { class: "banner", role: "region", "aria-label": t("home.open_title") },
     h("h2", {}, t("home.open_title")),
     h("p", {}, t("home.open_text", { started: new Date(encounter.startedAt).toLocaleTimeString(), waiting: clock(waitingSeconds) })),
-    h("div", { class: "row" }, resume, end),
+    h("div", { class: "row" }, resume, end, endDetained),
   );
 }
 

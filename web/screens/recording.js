@@ -11,6 +11,7 @@ import { SITUATIONS, loadCard } from "../lib/rights.js";
 import { cardView } from "./rights.js";
 import { choice, situationOptions } from "./choice.js";
 import { officerCard, discreetMode } from "./overlays.js";
+import { detainedControl } from "./detained.js";
 
 let timer = null;
 let listeners = [];
@@ -92,23 +93,35 @@ export async function render({ app }) {
   timer = setInterval(paint, 250);
   paint();
 
+  // Ending takes two taps; the first also offers ending it as a detention (which sends the
+  // prepared messages to the emergency contacts).
   const endButton = h("button", { type: "button", class: "danger", id: "end-encounter" }, t("recording.end"));
+  const endDetained = h("button", { type: "button", class: "warning", id: "end-detained", hidden: true }, t("recording.end_detained"));
   let armed = null;
+  const disarm = () => {
+    armed = null;
+    endButton.textContent = t("recording.end");
+    endDetained.hidden = true;
+  };
+  const finish = async (outcome) => {
+    clearTimeout(armed);
+    endButton.disabled = true;
+    endDetained.disabled = true;
+    await live.stop();
+    await endEncounter(live.encounter.localId, outcome);
+    app.rerender();
+  };
   endButton.addEventListener("click", async () => {
     if (!armed) {
       endButton.textContent = t("recording.end_confirm");
-      armed = setTimeout(() => {
-        armed = null;
-        endButton.textContent = t("recording.end");
-      }, 4000);
+      endDetained.hidden = false;
+      armed = setTimeout(disarm, 6000);
       return;
     }
-    clearTimeout(armed);
-    endButton.disabled = true;
-    await live.stop();
-    await endEncounter(live.encounter.localId);
-    app.rerender();
+    await finish(null);
   });
+  endDetained.addEventListener("click", () => finish("detained"));
+  const detained = detainedControl(live, listen);
 
   const cardHolder = h("div", { class: "card-holder" });
   const showCard = async (situation) => {
@@ -126,7 +139,9 @@ export async function render({ app }) {
         { class: "actions" },
         h("button", { type: "button", class: "primary", id: "show-officer", onclick: () => officerCard() }, t("recording.officer")),
         h("button", { type: "button", class: "secondary", id: "discreet", onclick: () => discreetMode() }, t("recording.discreet")),
+        detained.button,
         endButton,
+        endDetained,
       );
 
   return h(
@@ -136,6 +151,7 @@ export async function render({ app }) {
     h("div", { class: "stats" }, recorded, safe, waiting),
     connection,
     failure,
+    live.stopped ? null : detained.line,
     actions,
     live.stopped ? h("p", { class: "hint" }, t("recording.ended_text")) : preview,
     receiptLine,

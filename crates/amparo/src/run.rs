@@ -2,6 +2,8 @@
 
 use crate::config::Settings;
 use crate::keyfile;
+use amparo_server::alerts::fanout::Alerts;
+use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::log::Log;
 use amparo_server::{AppState, serve as serve_http};
@@ -68,7 +70,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .context("starting the log")?;
     let vapid = keyfile::load_or_create_vapid(&settings.data_dir)?;
     let web_push = WebPush::new(vapid, &settings.alerts.push)?;
-    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir, web_push);
+    let message_key = MessageKey::load_or_create(&settings.data_dir)
+        .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
+    let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
+    let state = AppState::with_alerts(
+        store,
+        blobs,
+        log,
+        settings.limits.clone(),
+        scratch_dir,
+        alerts,
+        web_push,
+    );
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

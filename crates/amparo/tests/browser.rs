@@ -214,19 +214,9 @@ async fn screens_fit_phones_in_english_and_spanish() {
     let amparo = Amparo::spawn(dir.path());
     let (result, _out) = run_scenario(&amparo, "screens");
     let details = &result["details"];
-    let problems: Vec<&str> = details["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "touch targets, labels and contrast:\n{}",
-        problems.join("\n")
-    );
+    assert_no_audit_problems(details);
     let shots = details["shots"].as_array().expect("shots");
-    assert_eq!(shots.len(), 24, "6 screens x 2 sizes x 2 languages");
+    assert_eq!(shots.len(), 32, "8 screens x 2 sizes x 2 languages");
     for shot in shots {
         let path = Path::new(shot.as_str().expect("path"));
         assert!(
@@ -241,5 +231,150 @@ async fn screens_fit_phones_in_english_and_spanish() {
             .parent()
             .expect("dir")
             .display()
+    );
+}
+
+/// Runs `tests/e2e/<script>.mjs BASE OUT` (a scenario with several phones of its own); returns
+/// its JSON line and the folder it wrote to.
+fn run_script(amparo: &Amparo, script: &str) -> (Value, PathBuf) {
+    ensure_tools();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(script);
+    let _ = std::fs::remove_dir_all(&out);
+    let output = Command::new("node")
+        .arg(e2e_dir().join(format!("{script}.mjs")))
+        .arg(&amparo.base)
+        .arg(&out)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script} failed:\n{stderr}\n{stdout}");
+    let line = stdout.lines().last().expect("the scenario printed its result");
+    (serde_json::from_str(line).expect("result is JSON"), out)
+}
+
+/// Issue 5's browser test: two household members in two browser contexts; one presses the
+/// button, the other's page shows the alert within 2 s and plays the live recording; outsiders
+/// are refused; "I'm being detained" reaches the follower; prepared messages are never read back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_household_member_is_alerted_within_two_seconds_and_follows_the_live_recording() {
+    let _one = BROWSER.lock().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let amparo = Amparo::spawn(dir.path());
+    let (result, out) = run_script(&amparo, "follow");
+    let details = &result["details"];
+    let latency = details["alertLatencyMs"].as_i64().expect("latency measured");
+    println!("alert latency, button press to banner on the other phone: {latency} ms");
+    println!("of which: {}", details["alertBreakdown"]);
+    println!(
+        "follow to video playing: {} ms; new recording playing after {} ms; detained seen after {} ms",
+        details["followToPlayingMs"], details["switched"]["playingAfterMs"], details["detainedSeenMs"]
+    );
+    assert!(
+        (0..2_000).contains(&latency),
+        "the alert arrives within 2 s: {latency} ms"
+    );
+    assert_eq!(details["bannerRole"], "alert", "screen readers announce the banner");
+    let who = details["who"].as_str().expect("who");
+    assert!(
+        details["alertText"].as_str().is_some_and(|text| text.contains(who)),
+        "the banner names who: {details}"
+    );
+
+    // The recording played as it arrived: time advanced and the buffer grew.
+    let samples = details["video"].as_array().expect("video samples");
+    let playing: Vec<&Value> = samples
+        .iter()
+        .filter(|s| s["currentTime"].as_f64() > Some(0.0))
+        .collect();
+    let (first, last) = (playing.first().expect("it played"), samples.last().expect("sampled"));
+    assert!(
+        last["currentTime"].as_f64().expect("t") - first["currentTime"].as_f64().expect("t") >= 2.0,
+        "currentTime advanced: {samples:?}"
+    );
+    assert!(
+        last["bufferedEnd"].as_f64() > first["bufferedEnd"].as_f64(),
+        "buffered ranges grew as chunks arrived: {samples:?}"
+    );
+    assert!(last["width"].as_u64() > Some(0), "frames were decoded: {last}");
+    assert!(
+        details["followToPlayingMs"].as_i64() < Some(10_000),
+        "playing within a few seconds: {details}"
+    );
+
+    // A reload and "keep recording" start a new recording in the same encounter: the follower's
+    // screen switches to it and plays it.
+    let switched = &details["switched"];
+    assert!(
+        switched["secondRecording"].is_string() && switched["secondRecording"] != switched["firstRecording"],
+        "switched to the new recording: {switched}"
+    );
+    let after: Vec<f64> = switched["video"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .filter_map(|s| s["currentTime"].as_f64())
+        .collect();
+    assert!(
+        after.last().copied().unwrap_or_default() >= 1.0,
+        "the new recording played: {switched}"
+    );
+
+    let refusals = &details["refusals"];
+    assert_eq!(refusals["strangerLive"], 403, "{refusals}");
+    assert_eq!(refusals["strangerMedia"], 403, "{refusals}");
+    assert_eq!(refusals["anonymousLive"], 401, "{refusals}");
+    assert_eq!(refusals["anonymousMedia"], 401, "{refusals}");
+    assert_eq!(refusals["strangerFollowing"], 0, "{refusals}");
+    assert_eq!(refusals["strangerSocket"]["error"], 403, "{refusals}");
+    assert_eq!(details["benMediaStatus"], 200, "{details}");
+    let encounter_id = result["encounter"]["id"].as_str().expect("id");
+    assert!(
+        details["benFollowing"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|id| id == encounter_id)),
+        "the follower's home screen lists it: {details}"
+    );
+
+    let view = &details["finalView"];
+    assert!(view["detained_at"].is_string(), "detained: {view}");
+    assert!(view["ended_at"].is_string(), "ended: {view}");
+    assert!(
+        details["detainedSeenMs"].as_i64() < Some(5_000),
+        "the follower saw the detention: {details}"
+    );
+
+    // The prepared message is stored but never returned.
+    let contacts = details["contacts"].as_array().expect("contacts");
+    assert_eq!(contacts.len(), 1, "{details}");
+    assert_eq!(contacts[0]["has_prepared_message"], true, "{details}");
+    let message = details["message"].as_str().expect("message");
+    assert!(
+        !contacts[0].to_string().contains(message),
+        "the message is not read back: {contacts:?}"
+    );
+
+    assert_no_audit_problems(details);
+
+    // What the follower watched is evidence like any other: the bundle verifies.
+    let token = result["token"].as_str().expect("token");
+    let (ok, report) = amparo
+        .export_and_verify(token, encounter_id, &out.join("bundle.zip"))
+        .await;
+    assert!(ok, "the bundle verifies:\n{report}");
+}
+
+/// The accessibility audit (touch targets, labels, contrast) found nothing on the screens it saw.
+fn assert_no_audit_problems(details: &Value) {
+    let problems: Vec<&str> = details["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "touch targets, labels and contrast:\n{}",
+        problems.join("\n")
     );
 }

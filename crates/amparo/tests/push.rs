@@ -1,7 +1,8 @@
 //! Web Push end to end: the real `amparo serve`, a local push service that speaks Mozilla's push
 //! protocol (tests/e2e/push-service.mjs, as strict as a real one about VAPID and encryption), and
 //! Debian's Firefox, headless, driven by puppeteer-core (tests/e2e/push.mjs). The person turns on
-//! "Alerts on this device" in Settings; an alert is triggered; the test passes only when the
+//! "Alerts on this device" in Settings; another member of their household starts an encounter;
+//! the test passes only when the
 //! page's service worker has shown the notification, which Firefox shows only after decrypting
 //! the message with the subscription's keys.
 //!
@@ -10,8 +11,8 @@
 mod common;
 
 use common::Amparo;
-use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -99,22 +100,36 @@ fn json_line(line: &str) -> Option<Value> {
     serde_json::from_str(line).ok()
 }
 
-/// Makes the server alert the account whose session `token` is; returns the notification title
-/// the browser must then show (in English, the page's language).
-///
-/// For now the person's own "Send a test alert". Once alerts fan out to households, this is where
-/// another member of the account's household starts an encounter.
+/// Makes the server alert the account whose session `token` is, the way it happens for real:
+/// that account makes a household, another member joins it and starts an encounter. Returns the
+/// notification title the alert must show.
 async fn trigger_alert(amparo: &Amparo, token: &str) -> String {
-    let response = amparo
-        .request(Method::POST, "/api/v1/push/test", token)
-        .send()
-        .await
-        .expect("test alert");
-    let status = response.status();
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["delivered"], 1, "the push service took the alert: {body}");
-    "Amparo alerts work on this device".to_owned()
+    let send = |method: Method, path: &str, token: &str, body: Value| {
+        let request = amparo.request(method, path, token).json(&body);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert!(status.is_success(), "{status}: {body}");
+            body
+        }
+    };
+    send(Method::POST, "/api/v1/households", token, json!({})).await;
+    let invitation = send(Method::POST, "/api/v1/households/current/invitations", token, json!({})).await;
+    let sister = amparo.member().await;
+    send(
+        Method::POST,
+        "/api/v1/households/join",
+        &sister,
+        json!({"code": invitation["code"]}),
+    )
+    .await;
+    let me = send(Method::GET, "/api/v1/accounts/me", &sister, Value::Null).await;
+    amparo.encounter(&sister).await;
+    format!(
+        "{} is recording an encounter",
+        me["username"].as_str().expect("username")
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,8 +11,6 @@ use crate::timed_blobs::TimedBlobs;
 use crate::timed_store::TimedStore;
 use crate::timing::CallStats;
 use amparo_core::keys::LogKey;
-use amparo_server::alerts::webpush::vapid::VapidKey;
-use amparo_server::alerts::webpush::{PushSettings, WebPush};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::log::{Log, LogTasks};
 use amparo_server::{AppState, serve};
@@ -84,8 +82,7 @@ impl BenchServer {
         let stop_log = CancellationToken::new();
         let as_store: Arc<dyn Store> = store.clone();
         let (log, log_tasks) = Log::start(as_store.clone(), key, checkpoint_interval, stop_log.clone()).await?;
-        let web_push = WebPush::new(VapidKey::generate(), &PushSettings::default())?;
-        let state = AppState::new(as_store, blobs.clone(), log, unthrottled(), scratch, web_push);
+        let state = AppState::new(as_store, blobs.clone(), log, unthrottled(), scratch);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let stop_http = CancellationToken::new();

@@ -4,7 +4,7 @@
 
 use crate::timing::Calls;
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use amparo_store::*;
@@ -126,6 +126,21 @@ impl Store for TimedStore {
     }
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
         self.inner.access_log(encounter).await
+    }
+    async fn save_contact(&self, contact: &EmergencyContact) -> Result<EmergencyContact, StoreError> {
+        self.inner.save_contact(contact).await
+    }
+    async fn contacts_of(&self, account: AccountId) -> Result<Vec<EmergencyContact>, StoreError> {
+        self.inner.contacts_of(account).await
+    }
+    async fn delete_contact(&self, account: AccountId, id: ContactId) -> Result<(), StoreError> {
+        self.inner.delete_contact(account, id).await
+    }
+    async fn mark_detained(&self, encounter: EncounterId, at_us: i64) -> Result<bool, StoreError> {
+        self.inner.mark_detained(encounter, at_us).await
+    }
+    async fn detained_at(&self, encounter: EncounterId) -> Result<Option<i64>, StoreError> {
+        self.inner.detained_at(encounter).await
     }
     async fn create_household(&self, household: &NewHousehold) -> Result<Household, StoreError> {
         self.inner.create_household(household).await

@@ -58,3 +58,7 @@ uuid_id!(
     /// One recording within an encounter; also the id of its tus upload.
     RecordingId
 );
+uuid_id!(
+    /// One of a member's emergency contacts.
+    ContactId
+);

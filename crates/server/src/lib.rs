@@ -3,16 +3,20 @@
 //! Module map:
 //! - [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until a
 //!   shutdown future resolves, then drains the log.
-//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks, Web Push).
-//! - [`routes`]: one file per API area: accounts and sessions, encounters, households, Web Push
-//!   subscriptions, tus uploads, the evidence bundle, the log (checkpoint, key, tiles, proofs),
-//!   the OpenAPI document.
+//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks, the live hub,
+//!   alerts and Web Push).
+//! - [`routes`]: one file per API area: accounts and sessions, encounters, households, emergency
+//!   contacts, following an encounter, Web Push subscriptions, tus uploads, the evidence bundle,
+//!   the log (checkpoint, key, tiles, proofs), the OpenAPI document.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
-//! - [`alerts`]: what an alert says (English, Spanish) and its channels: email over SMTP, the
-//!   signed webhook (its signature also checks incoming webhooks), Web Push to subscribed browsers.
+//! - [`alerts`]: who is told what when (the fan-out), what an alert says (English, Spanish), the
+//!   channels (email over SMTP, the signed webhook, Web Push to subscribed browsers), the silence
+//!   watch, sealed prepared messages; the webhook signature, also for incoming webhooks.
+//! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
+//!   state and who may follow it.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
 //!   the security headers every response carries.
 
@@ -22,6 +26,7 @@ pub mod clock;
 pub mod error;
 pub mod json;
 pub mod limits;
+pub mod live;
 pub mod log;
 pub mod ratelimit;
 pub mod routes;
@@ -46,6 +51,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::encounters::routes())
         .merge(routes::households::routes())
         .merge(routes::push::routes())
+        .merge(routes::contacts::routes())
+        .merge(routes::follow::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
@@ -84,9 +91,17 @@ pub async fn serve(
             }
         })
     };
+    let silence = tokio::spawn(alerts::watch_silence(state.clone()));
+    let closing = state.closing.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Live connections never end on their own: tell them to, so the drain can finish.
+        closing.cancel();
+    };
     let result = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    silence.abort();
     result
 }

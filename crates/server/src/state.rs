@@ -1,7 +1,11 @@
 //! What every handler shares. Built once by `serve`, cloned per request (an `Arc` inside).
 
-use crate::alerts::webpush::WebPush;
+use crate::alerts::fanout::Alerts;
+use crate::alerts::silence::SilenceWatch;
+use crate::alerts::webpush::vapid::VapidKey;
+use crate::alerts::webpush::{PushSettings, WebPush};
 use crate::limits::Limits;
+use crate::live::hub::Hub;
 use crate::log::Log;
 use crate::ratelimit::RateLimits;
 use amparo_core::ids::RecordingId;
@@ -31,6 +35,15 @@ pub struct Inner {
     pub scratch_dir: PathBuf,
     /// Alerts to the browsers people subscribed, with the server's VAPID key.
     pub web_push: WebPush,
+    /// The live connections of this node's apps, by account and by followed encounter.
+    pub hub: Arc<Hub>,
+    /// Alert channels, follow links, the prepared messages' key.
+    pub alerts: Alerts,
+    /// Open encounters, watched for a recording that stops without being ended.
+    pub silence: SilenceWatch,
+    /// Cancelled when the server starts shutting down: long-lived connections (WebSockets)
+    /// close then, so a graceful shutdown does not wait for them.
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 impl std::ops::Deref for AppState {
@@ -41,15 +54,31 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A server whose alerts reach the app and Web Push only (no email or webhook), with keys
+    /// that live as long as the process: what tests and benchmarks use.
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Arc<dyn ObjectStore>,
         log: Log,
         limits: Limits,
         scratch_dir: PathBuf,
+    ) -> Self {
+        let web_push =
+            WebPush::new(VapidKey::generate(), &PushSettings::default()).expect("the default push settings are valid");
+        Self::with_alerts(store, blobs, log, limits, scratch_dir, Alerts::in_app_only(), web_push)
+    }
+
+    pub fn with_alerts(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ObjectStore>,
+        log: Log,
+        limits: Limits,
+        scratch_dir: PathBuf,
+        alerts: Alerts,
         web_push: WebPush,
     ) -> Self {
         let rate_limits = RateLimits::new(&limits);
+        let silence = SilenceWatch::new(alerts.silence_after);
         Self(Arc::new(Inner {
             store,
             blobs,
@@ -59,6 +88,10 @@ impl AppState {
             upload_locks: UploadLocks::default(),
             scratch_dir,
             web_push,
+            hub: Arc::default(),
+            alerts,
+            silence,
+            closing: tokio_util::sync::CancellationToken::new(),
         }))
     }
 }

@@ -8,9 +8,6 @@ use amparo_server::alerts::{Alert, AlertKind, Channel, DeliveryError, Language, 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::macros::datetime;
@@ -27,6 +24,7 @@ fn alert() -> Alert {
         }),
         attorney_on_line: true,
         follow_url: "https://amparo.example/follow/3f2a".to_owned(),
+        message: None,
     }
 }
 
@@ -45,60 +43,9 @@ fn free_port() -> u16 {
 
 // ---- email ----
 
-/// The SMTP server, killed when dropped.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs (and has aiosmtpd: python3 -m pip install aiosmtpd)");
-        // The script prints its port once it accepts connections: no sleeping, no guessing.
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("read the port");
-        let port = line.trim().parse().unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the SMTP sink did not start (is aiosmtpd installed?); it said {line:?}")
-        });
-        Self { child, port, dir }
-    }
-
-    fn channel(&self) -> EmailChannel {
-        EmailChannel::new(&EmailSettings {
-            host: "127.0.0.1".to_owned(),
-            port: Some(self.port),
-            tls: SmtpTls::None,
-            username: String::new(),
-            password: Secret::default(),
-            from: "Amparo <alertas@amparo.example>".to_owned(),
-        })
-        .expect("valid settings")
-    }
-
-    /// The `n`th message received (from 1), as the sink decoded it.
-    fn message(&self, n: usize) -> serde_json::Value {
-        let path: PathBuf = self.dir.path().join(format!("{n}.json"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("message {n} not received: {e}"));
-        serde_json::from_str(&text).expect("the sink writes JSON")
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/smtp.rs"]
+mod smtp;
+use smtp::SmtpSink;
 
 fn field<'a>(message: &'a serde_json::Value, name: &str) -> &'a str {
     message[name]

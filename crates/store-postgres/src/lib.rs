@@ -8,6 +8,7 @@
 //! - `append`: `append_batch`, the hot path: one transaction of `UNNEST`-array statements.
 //! - `log`: reading the log back (size, stored hashes, leaves) and checkpoints.
 //! - `households`: households, invitations and plan periods (issue 5); seats under a row lock.
+//! - `contacts`: emergency contacts (their prepared messages arrive sealed) and detentions.
 //! - `push`: Web Push subscriptions, at most a few per account (issue 5).
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
 //!   backend shares are in `amparo_store::convert`).
@@ -24,6 +25,7 @@
 
 mod accounts;
 mod append;
+mod contacts;
 mod convert;
 mod encounters;
 mod households;
@@ -32,7 +34,7 @@ mod push;
 mod uploads;
 
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use amparo_store::*;
@@ -181,6 +183,24 @@ impl Store for PostgresStore {
     }
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError> {
         encounters::access_log(self, encounter).await
+    }
+
+    // Emergency contacts and detention (issue 5)
+
+    async fn save_contact(&self, contact: &EmergencyContact) -> Result<EmergencyContact, StoreError> {
+        contacts::save(self, contact).await
+    }
+    async fn contacts_of(&self, account: AccountId) -> Result<Vec<EmergencyContact>, StoreError> {
+        contacts::of_account(self, account).await
+    }
+    async fn delete_contact(&self, account: AccountId, id: ContactId) -> Result<(), StoreError> {
+        contacts::delete(self, account, id).await
+    }
+    async fn mark_detained(&self, encounter: EncounterId, at_us: i64) -> Result<bool, StoreError> {
+        contacts::mark_detained(self, encounter, at_us).await
+    }
+    async fn detained_at(&self, encounter: EncounterId) -> Result<Option<i64>, StoreError> {
+        contacts::detained_at(self, encounter).await
     }
 
     // Households (issue 5)

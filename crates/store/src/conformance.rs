@@ -19,12 +19,14 @@
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
 //! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
+//! - `contacts`: emergency contacts, their limit under a race, and detentions (issue 5).
 //! - `push`: Web Push subscriptions: by endpoint, moved between accounts, capped (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
 mod bench;
 mod checkpoints;
+mod contacts;
 mod encounters;
 mod households;
 mod log;
@@ -39,6 +41,9 @@ pub use accounts::{
 };
 pub use bench::{AppendRate, append_rate};
 pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
+pub use contacts::{
+    contacts_round_trip_and_belong_to_one_account, detentions_are_marked_once, the_contact_limit_holds_under_a_race,
+};
 pub use encounters::{
     access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
     encounters_round_trip_newest_first,
@@ -118,6 +123,10 @@ checks![
     an_account_belongs_to_one_household,
     the_last_seat_is_filled_once_under_a_race,
     plan_periods_are_stored,
+    // Emergency contacts and detention (issue 5)
+    contacts_round_trip_and_belong_to_one_account,
+    the_contact_limit_holds_under_a_race,
+    detentions_are_marked_once,
     // --- Web Push subscriptions (issue 5) ---
     push_subscriptions_save_move_and_delete,
     push_subscriptions_are_capped_per_account,

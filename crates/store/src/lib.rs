@@ -2,7 +2,8 @@
 //!
 //! Module map:
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
-//!   checkpoints, the access log, households and their invitations, Web Push subscriptions).
+//!   checkpoints, the access log, emergency contacts, households and their invitations, Web Push
+//!   subscriptions).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -20,7 +21,7 @@ pub mod convert;
 pub mod records;
 
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use async_trait::async_trait;
@@ -147,6 +148,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError>;
     /// Every access to an encounter's evidence, oldest first.
     async fn access_log(&self, encounter: EncounterId) -> Result<Vec<AccessRecord>, StoreError>;
+
+    // --- emergency contacts and detention (issue 5) ---
+
+    /// Creates or updates one of an account's emergency contacts (by id). Creating one past
+    /// [`MAX_EMERGENCY_CONTACTS`] is a `Conflict`, checked in the same transaction as the insert so
+    /// two concurrent adds cannot both take the last place. `NotFound` if the id belongs to
+    /// another account's contact (it is not theirs to change).
+    async fn save_contact(&self, contact: &EmergencyContact) -> Result<EmergencyContact, StoreError>;
+    /// The account's contacts, oldest first.
+    async fn contacts_of(&self, account: AccountId) -> Result<Vec<EmergencyContact>, StoreError>;
+    /// Deletes one of the account's contacts. `NotFound` if it is unknown or another account's.
+    async fn delete_contact(&self, account: AccountId, id: ContactId) -> Result<(), StoreError>;
+    /// Records that the person in an encounter said they are being detained. `true` the first
+    /// time, `false` after that: prepared messages go out exactly once, however often it is
+    /// pressed or however many nodes see it. `NotFound` for an unknown encounter.
+    async fn mark_detained(&self, encounter: EncounterId, at_us: i64) -> Result<bool, StoreError>;
+    /// When the encounter was marked as a detention, if it was.
+    async fn detained_at(&self, encounter: EncounterId) -> Result<Option<i64>, StoreError>;
 
     // Households (issue 5)
     //

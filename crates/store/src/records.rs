@@ -1,7 +1,7 @@
 //! The rows the store keeps. Plain data: validation happens before a record is built.
 
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
 use amparo_core::merkle::StoredHash;
 use amparo_core::roles::Role;
 
@@ -256,6 +256,32 @@ pub enum Left {
     /// The owner left as its last person: the household, its plan and its pending invitations
     /// are gone.
     Closed,
+}
+
+// --- Emergency contacts and detention (issue 5) ---
+
+/// The most emergency contacts one account keeps. Alerts go to each of them at once; past a
+/// handful, a list becomes a broadcast nobody reads.
+pub const MAX_EMERGENCY_CONTACTS: usize = 5;
+
+/// Someone outside the household a member wants told when they are stopped. Only what reaching
+/// them needs: a name to address them by, and where to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmergencyContact {
+    pub id: ContactId,
+    /// The member whose contact this is.
+    pub account: AccountId,
+    pub name: String,
+    pub email: Option<String>,
+    /// E.164, for the organization's SMS gateway (the signed webhook).
+    pub phone: Option<String>,
+    /// BCP 47 tag of the language alerts to them are written in.
+    pub language: String,
+    /// The message prepared for a detention, sealed by the server before it reaches the store:
+    /// the store only ever holds ciphertext.
+    pub prepared_message: Option<Vec<u8>>,
+    pub created_at_us: i64,
+    pub updated_at_us: i64,
 }
 
 // --- Web Push subscriptions (issue 5) ---

@@ -13,7 +13,7 @@ const LANGUAGES = [
 ];
 
 // Runs in the page: every visible control and text node, measured.
-const AUDIT = () => {
+export const AUDIT = () => {
   const visible = (el) => {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
@@ -92,6 +92,16 @@ export async function screenshots(browser, base, outDir) {
       const label = (await page.textContent("#record-button")).trim();
       if (label !== buttonText) problems.push(`${code}: the button says ${JSON.stringify(label)}, expected ${JSON.stringify(buttonText)}`);
       await shoot("home");
+      await page.click("#contacts-link");
+      await page.click("#add-contact");
+      await page.fill("#contact-name", "Rosa");
+      await page.fill("#contact-phone", "+13125550100");
+      await page.fill("#contact-message", "I have been detained. Call Ana.");
+      await page.click("#save-contact");
+      await page.waitForSelector("#contacts li .message-state.saved");
+      await page.click("#contacts li button >> nth=0"); // edit: the saved message is not shown, only Replace and Remove
+      await page.waitForSelector("#replace-message");
+      await shoot("contacts");
       await page.goto("/#/rights");
       await page.waitForSelector(".card-link");
       await shoot("rights");
@@ -103,6 +113,13 @@ export async function screenshots(browser, base, outDir) {
       await phone.waitForRecorded(page, 2);
       await page.waitForSelector(".rights-card");
       await shoot("recording");
+      // Following one's own encounter (the owner may): the live state and the recording playing behind.
+      const { encounters } = await phone.serverEncounters(page);
+      await page.goto(`/#/follow/${encounters[0].id}`);
+      await page.waitForSelector("#follow-state[data-phase=recording]", { timeout: 15_000 });
+      await shoot("follow");
+      await page.goto("/#/record");
+      await page.waitForSelector(".recording.live");
       await page.click("#show-officer");
       await shoot("officer");
       await page.click("#close-officer");

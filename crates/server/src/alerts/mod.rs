@@ -1,7 +1,11 @@
 //! Alerts to family, emergency contacts and organizations, and the channels that carry them.
 //!
-//! This module knows how to say what happened and how to deliver it; who is told, and when, is
-//! decided elsewhere. Channels here need no database:
+//! - [`fanout`]: who is told, on which channel, when an encounter starts, ends, gets an attorney,
+//!   goes silent, or ends in detention; the [`fanout::Alerts`] service the server holds.
+//! - [`silence`]: the watch that notices a recording stopped without being ended.
+//! - [`seal`]: prepared messages sealed at rest (XChaCha20-Poly1305, key outside the database).
+//!
+//! The channels need no database:
 //! - [`email`]: plain-text mail through the operator's SMTP server;
 //! - [`webhook`]: a JSON POST signed with HMAC-SHA256, for an organization's SMS gateway;
 //! - [`signature`]: that signature, also what the billing system's incoming webhook is checked with;
@@ -11,28 +15,65 @@
 //!   the message encryption, `subscription` what a browser's subscription must be.
 
 pub mod email;
+pub mod fanout;
+pub mod seal;
 pub mod signature;
+pub mod silence;
 pub mod text;
 pub mod webhook;
 pub mod webpush;
+
+pub use fanout::watch_silence;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
 
 /// The `[alerts]` settings: server-wide channels, each off unless its section is present.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertSettings {
+    /// The address people open the app at (`https://amparo.example.org`): follow links in
+    /// alerts start with it. Unset: the address the server listens on.
+    pub public_url: Option<String>,
+    /// Seconds without a chunk, in an encounter that was not ended, before its people are told
+    /// "the recording stopped: the phone may have been taken".
+    pub silence_secs: u64,
     pub email: Option<email::EmailSettings>,
     pub webhook: Option<webhook::WebhookSettings>,
     /// Always on: Web Push needs no account with anyone.
     pub push: webpush::PushSettings,
 }
 
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            silence_secs: Self::DEFAULT_SILENCE_SECS,
+            email: None,
+            webhook: None,
+            push: webpush::PushSettings::default(),
+        }
+    }
+}
+
 impl AlertSettings {
+    pub const DEFAULT_SILENCE_SECS: u64 = 20;
+
     /// Refuses, at start-up, settings a channel could not work with.
     pub fn check(&self) -> Result<(), InvalidSettings> {
+        if self.silence_secs < 5 {
+            return Err(InvalidSettings(
+                "alerts.silence_secs must be at least 5: phones on a weak network pause for a few seconds".to_owned(),
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            let parsed = reqwest::Url::parse(url)
+                .map_err(|e| InvalidSettings(format!("alerts.public_url is not a URL: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(InvalidSettings("alerts.public_url must start with https://".to_owned()));
+            }
+        }
         if let Some(settings) = &self.email {
             email::EmailChannel::new(settings)?;
         }
@@ -57,6 +98,10 @@ pub struct Alert {
     pub attorney_on_line: bool,
     /// Where the recipient can follow the encounter live.
     pub follow_url: String,
+    /// The message the member prepared for this recipient, in a detention alert to one of their
+    /// emergency contacts; never in alerts to anyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +115,8 @@ pub enum AlertKind {
     RecordingStopped {
         silent_secs: u64,
     },
+    /// The member pressed "I'm being detained", or ended the encounter as a detention.
+    Detained,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -55,13 +55,21 @@ pub fn render(alert: &Alert, language: Language) -> Message {
                  recibido en {silent_secs} segundos. Puede que le hayan quitado el teléfono."
             ),
         ),
+        (Language::En, AlertKind::Detained) => (
+            format!("{who} says they are being detained"),
+            format!("{who} pressed \"I'm being detained\" at {at}{near}."),
+        ),
+        (Language::Es, AlertKind::Detained) => (
+            format!("{who} indicó que está bajo detención"),
+            format!("{who} presionó «Me están deteniendo» a las {at}{near}."),
+        ),
     };
     let mut body = first;
     // Whether a lawyer is there decides what family does next, so say it either way; once the
     // encounter is over, or in the alert that an attorney joined, it would only be noise.
     if matches!(
         alert.kind,
-        AlertKind::EncounterStarted | AlertKind::RecordingStopped { .. }
+        AlertKind::EncounterStarted | AlertKind::RecordingStopped { .. } | AlertKind::Detained
     ) {
         body.push(' ');
         body.push_str(match (language, alert.attorney_on_line) {
@@ -70,6 +78,13 @@ pub fn render(alert: &Alert, language: Language) -> Message {
             (Language::Es, true) => "Hay un abogado en la línea.",
             (Language::Es, false) => "Todavía no hay un abogado en la línea.",
         });
+    }
+    if let Some(message) = &alert.message {
+        let heading = match language {
+            Language::En => format!("{who}'s message for you:"),
+            Language::Es => format!("Mensaje de {who} para usted:"),
+        };
+        body.push_str(&format!("\n\n{heading}\n{}\n", paragraphs(message)));
     }
     let follow = match language {
         Language::En => "Follow",
@@ -118,6 +133,23 @@ pub(crate) fn one_line(text: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A person's own multi-line text (a prepared message): line breaks kept, at most one blank line
+/// in a row, every other control character gone.
+fn paragraphs(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(one_line).collect();
+    let mut out: Vec<&str> = Vec::new();
+    for line in &lines {
+        if line.is_empty() && out.last().is_none_or(|last| last.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|last| last.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +167,7 @@ mod tests {
             }),
             attorney_on_line: false,
             follow_url: "https://amparo.example/follow/abc".to_owned(),
+            message: None,
         }
     }
 
@@ -173,6 +206,7 @@ mod tests {
             AlertKind::EncounterEnded,
             AlertKind::AttorneyJoined,
             AlertKind::RecordingStopped { silent_secs: 20 },
+            AlertKind::Detained,
         ];
         for kind in kinds {
             for language in [Language::En, Language::Es] {
@@ -189,6 +223,28 @@ mod tests {
         assert!(stopped.body.contains("20 seconds. The phone may have been taken."));
         let stopped = render(&alert(AlertKind::RecordingStopped { silent_secs: 20 }), Language::Es);
         assert!(stopped.body.contains("Puede que le hayan quitado el teléfono."));
+    }
+
+    #[test]
+    fn a_prepared_message_keeps_its_lines_and_nothing_else() {
+        let mut a = alert(AlertKind::Detained);
+        a.place = None;
+        a.message = Some(
+            "I have been detained.\r\n\r\n\r\nCall Ana at 312 555 0100.\u{7}\nThe kids are with Rosa.\n\n".to_owned(),
+        );
+        let m = render(&a, Language::En);
+        assert_eq!(m.subject, "Ana says they are being detained");
+        assert_eq!(
+            m.body,
+            "Ana pressed \"I'm being detained\" at 14:02 UTC-05:00. No attorney is on the line yet.\n\n\
+             Ana's message for you:\nI have been detained.\n\nCall Ana at 312 555 0100.\n\
+             The kids are with Rosa.\n\nFollow: https://amparo.example/follow/abc\n"
+        );
+        let m = render(&a, Language::Es);
+        assert!(
+            m.body.contains("Mensaje de Ana para usted:\nI have been detained."),
+            "{m:?}"
+        );
     }
 
     #[test]

@@ -375,6 +375,7 @@ mod tests {
             place: Some(Place::Text { text: place.to_owned() }),
             attorney_on_line: true,
             follow_url: "https://amparo.example/follow/abc".to_owned(),
+            message: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Encounters: start one, end it, read it, and who may see it.
 
+use crate::alerts::AlertKind;
+use crate::alerts::fanout::announce;
 use crate::auth::CurrentAccount;
 use crate::clock::{now_us, rfc3339};
 use crate::error::ApiError;
@@ -10,6 +12,7 @@ use amparo_core::ids::{AccountId, EncounterId};
 use amparo_core::roles::Role;
 use amparo_store::{AccessRecord, Encounter, Upload};
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
@@ -22,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/encounters", post(start).get(list))
         .route("/api/v1/encounters/{id}", get(read))
         .route("/api/v1/encounters/{id}/end", post(end))
+        .route("/api/v1/encounters/{id}/detained", post(detained))
         .route("/api/v1/encounters/{id}/attorneys", post(assign_attorney))
         .route("/api/v1/encounters/{id}/bundle", get(super::bundle::export))
 }
@@ -104,6 +108,8 @@ pub async fn start(
         note: input.note.map(|n| validate::note(&n)).transpose()?,
     };
     state.store.create_encounter(&encounter).await?;
+    state.silence.started(encounter.id, encounter.started_at_us);
+    tell(&state, &encounter, vec![AlertKind::EncounterStarted]);
     Ok((StatusCode::CREATED, Json(view(&encounter, &[]))).into_response())
 }
 
@@ -146,21 +152,99 @@ pub async fn read(
     Ok(Json(view(&encounter, &uploads)))
 }
 
+/// How an encounter ended, when the person says. Everything is optional: ending must work with
+/// no body at all.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndEncounter {
+    /// `detained`: the encounter ended in detention. The person's emergency contacts are sent
+    /// their prepared messages, as with "I'm being detained".
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Released,
+    Detained,
+}
+
 /// Ends the caller's encounter. Chunks still queued on the phone may upload afterwards.
 #[utoipa::path(post, path = "/api/v1/encounters/{id}/end", tag = "encounters", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = EncounterView), (status = 403), (status = 404), (status = 409)))]
+    params(("id" = String, Path)), request_body(content = Option<EndEncounter>, description = "Optional"),
+    responses((status = 200, body = EncounterView), (status = 403), (status = 404), (status = 409)))]
 pub async fn end(
     State(state): State<AppState>,
     account: CurrentAccount,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Json<EncounterView>, ApiError> {
+    let input: EndEncounter = if body.iter().all(u8::is_ascii_whitespace) {
+        EndEncounter::default()
+    } else {
+        crate::json::parse(&body)?
+    };
     let encounter = owned_encounter(&state, &account, parse_id(&id)?).await?;
     if encounter.ended_at_us.is_some() {
         return Err(ApiError::conflict("This encounter has already ended."));
     }
     let ended = state.store.end_encounter(encounter.id, now_us()).await?;
+    state.silence.ended(ended.id);
+    let mut kinds = vec![AlertKind::EncounterEnded];
+    if input.outcome == Some(Outcome::Detained) && state.store.mark_detained(ended.id, now_us()).await? {
+        kinds.insert(0, AlertKind::Detained);
+    }
+    tell(&state, &ended, kinds);
     let uploads = state.store.uploads_of(ended.id).await?;
     Ok(Json(view(&ended, &uploads)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetainedView {
+    pub detained_at: String,
+    /// False when it had already been pressed: the messages went out the first time only.
+    pub first_time: bool,
+    /// Messages to emergency contacts sent on their way now (email and SMS each count).
+    pub messages_sent: usize,
+}
+
+/// "I'm being detained": the person's household is alerted and each emergency contact is sent
+/// the message prepared for them. Once per encounter; pressing again changes nothing.
+#[utoipa::path(post, path = "/api/v1/encounters/{id}/detained", tag = "encounters", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = DetainedView), (status = 403), (status = 404)))]
+pub async fn detained(
+    State(state): State<AppState>,
+    account: CurrentAccount,
+    Path(id): Path<String>,
+) -> Result<Json<DetainedView>, ApiError> {
+    let encounter = owned_encounter(&state, &account, parse_id(&id)?).await?;
+    let first_time = state.store.mark_detained(encounter.id, now_us()).await?;
+    let mut messages_sent = 0;
+    if first_time {
+        // Awaited, not spawned: the person is told how many messages went out.
+        messages_sent = announce(&state, &encounter, AlertKind::Detained).await?.contacts;
+        crate::live::publish_state(&state, encounter.id).await;
+    }
+    let at = state.store.detained_at(encounter.id).await?.unwrap_or_else(now_us);
+    Ok(Json(DetainedView {
+        detained_at: rfc3339(at),
+        first_time,
+        messages_sent,
+    }))
+}
+
+/// Alerts the encounter's people and updates its followers, on a task of its own: the person
+/// pressing a button never waits for their family's phones.
+fn tell(state: &AppState, encounter: &Encounter, kinds: Vec<AlertKind>) {
+    let (state, encounter) = (state.clone(), encounter.clone());
+    tokio::spawn(async move {
+        for kind in kinds {
+            if let Err(e) = announce(&state, &encounter, kind).await {
+                tracing::error!(encounter = %encounter.id, error = %e, "alert not sent");
+            }
+        }
+        crate::live::publish_state(&state, encounter.id).await;
+    });
 }
 
 /// Assigns an attorney to an encounter (admins; automatic dispatch assigns them too).
@@ -193,7 +277,15 @@ pub async fn assign_attorney(
             "That account does not have the attorney role.",
         ));
     }
+    let already = state
+        .store
+        .encounter_attorneys(encounter.id)
+        .await?
+        .contains(&attorney.id);
     state.store.assign_attorney(encounter.id, attorney.id).await?;
+    if !already {
+        tell(&state, &encounter, vec![AlertKind::AttorneyJoined]);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,6 +293,8 @@ pub async fn assign_attorney(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     Owner,
+    /// A member of the owner's household, following the encounter.
+    Household,
     Attorney,
     Admin,
 }
@@ -209,6 +303,7 @@ impl Access {
     pub fn as_str(self) -> &'static str {
         match self {
             Access::Owner => "owner",
+            Access::Household => "household",
             Access::Attorney => "attorney",
             Access::Admin => "admin",
         }

@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod bundle;
+pub mod contacts;
 pub mod encounters;
+pub mod follow;
 pub mod household_view;
 pub mod households;
 pub mod log;

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/api/v1/openapi.json`.
 
-use super::{accounts, bundle, encounters, households, log, push, uploads};
+use super::{accounts, bundle, contacts, encounters, follow, households, log, push, uploads};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -11,7 +11,10 @@ use utoipa::{Modify, OpenApi};
     info(title = "Amparo API", description = "Recordings that survive, sealed in a transparency log. Errors are RFC 9457 problem+json."),
     paths(
         accounts::sign_up, accounts::log_in, accounts::log_out, accounts::me, accounts::grant_role, accounts::revoke_role,
-        encounters::start, encounters::list, encounters::read, encounters::end, encounters::assign_attorney,
+        encounters::start, encounters::list, encounters::read, encounters::end, encounters::detained,
+        encounters::assign_attorney,
+        contacts::list, contacts::create, contacts::update, contacts::remove,
+        follow::live, follow::following, follow::media, follow::shared,
         bundle::export,
         households::create, households::current, households::invite, households::join, households::remove,
         households::leave, households::set_period,

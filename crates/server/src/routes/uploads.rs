@@ -268,6 +268,12 @@ async fn accept_chunk(
     upload.offset += length;
     upload.chain = leaf.chain_sha256;
     upload.expires_at_us = expires_at_us;
+    if state.silence.chunk(upload.encounter, received_at_us) {
+        // It had been reported silent: followers should see it recording again.
+        let state = state.clone();
+        tokio::spawn(async move { crate::live::publish_state(&state, upload.encounter).await });
+    }
+    crate::live::publish_progress(state, &upload, received_at_us);
     Ok(upload_headers(StatusCode::NO_CONTENT, &upload, Some(&receipt)))
 }
 

@@ -1,17 +1,20 @@
 //! Starts a server for a test and talks to it.
 
 use amparo_core::keys::LogKey;
+use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::webpush::vapid::VapidKey;
 use amparo_server::alerts::webpush::{PushSettings, WebPush};
 use amparo_server::limits::Limits;
 use amparo_server::log::Log;
 use amparo_server::{AppState, serve};
 use amparo_store::Store;
+use futures::{SinkExt, StreamExt};
 use object_store::local::LocalFileSystem;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 /// Web Push with a fresh key, taking endpoints on this machine (the tests' push services), and
@@ -61,6 +64,21 @@ impl TestServer {
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits) -> Self {
+        Self::start_full(store, dir, limits, Alerts::in_app_only()).await
+    }
+
+    /// A server over SQLite with these alert settings (channels, silence).
+    pub async fn start_with_alerts(limits: Limits, alerts: Alerts) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn Store> = Arc::new(
+            amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
+                .await
+                .expect("sqlite store"),
+        );
+        Self::start_full(store, dir, limits, alerts).await
+    }
+
+    pub async fn start_full(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits, alerts: Alerts) -> Self {
         let media = dir.path().join("media");
         let scratch = dir.path().join("tmp");
         std::fs::create_dir_all(&media).expect("media dir");
@@ -76,7 +94,7 @@ impl TestServer {
         let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
             .await
             .expect("log starts");
-        let state = AppState::new(store.clone(), blobs, log, limits, scratch, test_web_push());
+        let state = AppState::with_alerts(store.clone(), blobs, log, limits, scratch, alerts, test_web_push());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();
@@ -184,6 +202,18 @@ impl TestServer {
         request.body(bytes).send().await.expect("patch")
     }
 
+    /// The live WebSocket, signed in with `token`; panics unless the server says it is ready.
+    pub async fn live(&self, token: &str) -> LiveSocket {
+        let url = format!("ws{}/api/v1/live", self.base.trim_start_matches("http"));
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
+        let auth = json!({"type": "auth", "token": token}).to_string();
+        socket.send(Message::text(auth)).await.expect("send auth");
+        let mut live = LiveSocket(socket);
+        let ready = live.next_json(Duration::from_secs(5)).await.expect("an answer to auth");
+        assert_eq!(ready["type"], "ready", "{ready}");
+        live
+    }
+
     /// POSTs JSON.
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
         self.request(Method::POST, path, token)
@@ -197,6 +227,40 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop_http.cancel();
+    }
+}
+
+/// A signed-in live connection.
+pub struct LiveSocket(pub tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>);
+
+impl LiveSocket {
+    /// The next JSON message within `wait`, skipping pings; `None` if none came or it closed.
+    pub async fn next_json(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.0.next()).await.ok()??.ok()?;
+            match message {
+                Message::Text(text) => return Some(serde_json::from_str(&text).expect("JSON messages")),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next message of `kind` within `wait`, skipping others.
+    pub async fn next_of(&mut self, kind: &str, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.next_json(left).await?;
+            if message["type"] == kind {
+                return Some(message);
+            }
+        }
+    }
+
+    pub async fn send_json(&mut self, value: &Value) {
+        self.0.send(Message::text(value.to_string())).await.expect("send");
     }
 }
 

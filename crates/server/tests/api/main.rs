@@ -3,6 +3,8 @@
 
 mod accounts;
 mod bundle;
+mod contacts;
+mod following;
 mod harness;
 mod hostile;
 mod households;

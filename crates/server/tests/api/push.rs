@@ -260,6 +260,7 @@ fn alert() -> Alert {
         place: None,
         attorney_on_line: false,
         follow_url: "https://amparo.example/#/follow/1".into(),
+        message: None,
     }
 }
 

@@ -1,0 +1,65 @@
+//! What the app sees as it happens: alerts, and the encounters a person follows.
+//!
+//! Module map:
+//! - [`hub`]: this node's live connections, by account and by followed encounter.
+//! - [`view`]: an encounter's live state ([`view::LiveView`]), and who may follow it.
+//! - [`socket`]: the WebSocket at `/api/v1/live`: sign-in by first message, follow/unfollow,
+//!   pings, and closing when the session ends or the server stops.
+//!
+//! The messages, server to app: `alert` (see `alerts::fanout`), `progress` (a chunk of a
+//! followed encounter arrived), `live` (a followed encounter's state changed, or the snapshot
+//! sent on follow), `error`; app to server: `auth`, `follow`, `unfollow`.
+
+pub mod hub;
+pub mod socket;
+pub mod view;
+
+use crate::state::AppState;
+use amparo_core::ids::EncounterId;
+use amparo_store::Upload;
+use hub::Frame;
+use serde::Serialize;
+
+/// A chunk of a followed encounter was stored and logged.
+#[derive(Serialize)]
+struct Progress<'a> {
+    r#type: &'static str,
+    encounter: String,
+    recording: String,
+    media_type: Option<&'a str>,
+    bytes_received: u64,
+    received_at: String,
+}
+
+/// Tells the encounter's followers on this node that a chunk arrived. Cheap when nobody follows.
+pub fn publish_progress(state: &AppState, upload: &Upload, received_at_us: i64) {
+    if !state.hub.has_followers(upload.encounter) {
+        return;
+    }
+    let message = Progress {
+        r#type: "progress",
+        encounter: upload.encounter.to_string(),
+        recording: upload.id.to_string(),
+        media_type: upload.media_type.as_deref(),
+        bytes_received: upload.offset,
+        received_at: crate::clock::rfc3339(received_at_us),
+    };
+    if let Ok(json) = serde_json::to_string(&message) {
+        state.hub.to_followers(upload.encounter, &Frame::from(json));
+    }
+}
+
+/// Sends the encounter's state to its followers on this node (after it ended, went silent, was
+/// marked a detention, or got an attorney).
+pub async fn publish_state(state: &AppState, encounter: EncounterId) {
+    if !state.hub.has_followers(encounter) {
+        return;
+    }
+    match view::live_message(state, encounter).await {
+        Ok(Some(frame)) => {
+            state.hub.to_followers(encounter, &frame);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(%encounter, error = %e, "live state not published"),
+    }
+}
