@@ -58,3 +58,8 @@ uuid_id!(
     /// One recording within an encounter; also the id of its tus upload.
     RecordingId
 );
+uuid_id!(
+    /// An organization: the legal-aid group, employer or union whose seats cover people and whose
+    /// attorneys answer them.
+    OrgId
+);
