@@ -19,6 +19,8 @@
 //! - `reads`: stored hashes, leaf ranges, and the frontier rebuilt from them.
 //! - `checkpoints`: published checkpoints.
 //! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
+//! - `organizations`: seat pools and their admins, the pool's size under a race, plan facts,
+//!   billing events applied once, pending invitations revoked and purged (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -27,6 +29,7 @@ mod checkpoints;
 mod encounters;
 mod households;
 mod log;
+mod organizations;
 mod reads;
 mod sequencer;
 mod upload_rules;
@@ -48,6 +51,11 @@ pub use households::{
 pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
+};
+pub use organizations::{
+    billing_events_are_applied_exactly_once, invitations_are_listed_revoked_and_purged,
+    organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
+    seats_are_given_once_per_account_and_reclaimed, the_last_org_seat_is_given_once_under_a_race,
 };
 pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
@@ -115,6 +123,13 @@ checks![
     an_account_belongs_to_one_household,
     the_last_seat_is_filled_once_under_a_race,
     plan_periods_are_stored,
+    // Organizations and plans (issue 5)
+    organizations_have_admins_policies_and_plans,
+    seats_are_given_once_per_account_and_reclaimed,
+    the_last_org_seat_is_given_once_under_a_race,
+    plan_facts_name_every_plan_that_may_cover,
+    billing_events_are_applied_exactly_once,
+    invitations_are_listed_revoked_and_purged,
 ];
 
 /// Runs every check against one store, one after another.
