@@ -5,11 +5,14 @@
 //!   shutdown future resolves, then drains the log.
 //! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks).
 //! - [`routes`]: one file per API area: accounts and sessions, encounters, households, tus
-//!   uploads, the evidence bundle, the log (checkpoint, key, tiles, proofs), the OpenAPI document.
+//!   uploads, the evidence bundle, the log (checkpoint, key, tiles, proofs), organizations and
+//!   their seats, the billing webhook, the OpenAPI document.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
+//! - [`plans`]: what an account's plan covers now (alerts, the attorney line), decided in one
+//!   place from the household's and the organization's plans; recording and export never ask.
 //! - [`alerts`]: what an alert says (English, Spanish) and the channels that need no database:
 //!   email over SMTP and the signed webhook; the webhook signature, also for incoming webhooks.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
@@ -22,6 +25,7 @@ pub mod error;
 pub mod json;
 pub mod limits;
 pub mod log;
+pub mod plans;
 pub mod ratelimit;
 pub mod routes;
 pub mod state;
@@ -44,6 +48,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::accounts::routes())
         .merge(routes::encounters::routes())
         .merge(routes::households::routes())
+        .merge(routes::invitations::routes())
+        .merge(routes::organizations::routes())
+        .merge(routes::billing::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
@@ -79,6 +86,11 @@ pub async fn serve(
             loop {
                 tick.tick().await;
                 state.rate_limits.forget_idle();
+                state.billing.forget_idle();
+                // Used and expired invitations let nobody in: keep no more of them than needed.
+                if let Err(error) = state.store.purge_invitations(clock::now_us()).await {
+                    tracing::warn!(%error, "purging spent invitations");
+                }
             }
         })
     };

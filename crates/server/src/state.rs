@@ -2,7 +2,9 @@
 
 use crate::limits::Limits;
 use crate::log::Log;
+use crate::plans::PlanSettings;
 use crate::ratelimit::RateLimits;
+use crate::routes::billing::{BillingSettings, BillingWebhook};
 use amparo_core::ids::RecordingId;
 use amparo_store::Store;
 use object_store::ObjectStore;
@@ -28,6 +30,10 @@ pub struct Inner {
     pub upload_locks: UploadLocks,
     /// Where bundles are assembled before they are sent.
     pub scratch_dir: PathBuf,
+    /// What personal plans keep once lapsed (`[plans]`); see `plans::coverage`.
+    pub plans: PlanSettings,
+    /// The billing webhook's secret and rate limit (`[billing]`).
+    pub billing: BillingWebhook,
 }
 
 impl std::ops::Deref for AppState {
@@ -45,6 +51,27 @@ impl AppState {
         limits: Limits,
         scratch_dir: PathBuf,
     ) -> Self {
+        Self::with_plans(
+            store,
+            blobs,
+            log,
+            limits,
+            scratch_dir,
+            PlanSettings::default(),
+            &BillingSettings::default(),
+        )
+    }
+
+    /// [`AppState::new`], with the `[plans]` and `[billing]` settings.
+    pub fn with_plans(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ObjectStore>,
+        log: Log,
+        limits: Limits,
+        scratch_dir: PathBuf,
+        plans: PlanSettings,
+        billing: &BillingSettings,
+    ) -> Self {
         let rate_limits = RateLimits::new(&limits);
         Self(Arc::new(Inner {
             store,
@@ -54,6 +81,8 @@ impl AppState {
             rate_limits,
             upload_locks: UploadLocks::default(),
             scratch_dir,
+            plans,
+            billing: BillingWebhook::new(billing),
         }))
     }
 }

@@ -3,6 +3,8 @@
 use amparo_core::keys::LogKey;
 use amparo_server::limits::Limits;
 use amparo_server::log::Log;
+use amparo_server::plans::PlanSettings;
+use amparo_server::routes::billing::BillingSettings;
 use amparo_server::{AppState, serve};
 use amparo_store::Store;
 use object_store::local::LocalFileSystem;
@@ -47,6 +49,27 @@ impl TestServer {
     }
 
     pub async fn start_on(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits) -> Self {
+        Self::start_on_with_plans(store, dir, limits, PlanSettings::default(), BillingSettings::default()).await
+    }
+
+    /// A server over SQLite with these `[plans]` and `[billing]` settings.
+    pub async fn start_with_plans(limits: Limits, plans: PlanSettings, billing: BillingSettings) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn Store> = Arc::new(
+            amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
+                .await
+                .expect("sqlite store"),
+        );
+        Self::start_on_with_plans(store, dir, limits, plans, billing).await
+    }
+
+    pub async fn start_on_with_plans(
+        store: Arc<dyn Store>,
+        dir: tempfile::TempDir,
+        limits: Limits,
+        plans: PlanSettings,
+        billing: BillingSettings,
+    ) -> Self {
         let media = dir.path().join("media");
         let scratch = dir.path().join("tmp");
         std::fs::create_dir_all(&media).expect("media dir");
@@ -62,7 +85,7 @@ impl TestServer {
         let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
             .await
             .expect("log starts");
-        let state = AppState::new(store.clone(), blobs, log, limits, scratch);
+        let state = AppState::with_plans(store.clone(), blobs, log, limits, scratch, plans, &billing);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();

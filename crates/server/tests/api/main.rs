@@ -2,10 +2,12 @@
 //! test says so), driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod billing;
 mod bundle;
 mod harness;
 mod hostile;
 mod households;
 mod log;
+mod organizations;
 mod uploads;
 mod web;
