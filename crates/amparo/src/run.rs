@@ -65,7 +65,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
         .await
         .context("starting the log")?;
-    let state = AppState::new(store, blobs, log, settings.limits.clone(), scratch_dir);
+    let state = AppState::with_plans(
+        store,
+        blobs,
+        log,
+        settings.limits.clone(),
+        scratch_dir,
+        settings.plans,
+        &settings.billing,
+    );
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
