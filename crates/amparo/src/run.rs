@@ -6,6 +6,7 @@ use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::log::Log;
+use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
 use anyhow::Context;
@@ -73,15 +74,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let message_key = MessageKey::load_or_create(&settings.data_dir)
         .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
     let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
-    let state = AppState::with_alerts(
-        store,
-        blobs,
-        log,
-        settings.limits.clone(),
-        scratch_dir,
+    let services = Services {
         alerts,
         web_push,
-    );
+        plans: settings.plans,
+        billing: settings.billing.clone(),
+    };
+    let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

@@ -74,7 +74,7 @@ impl RateLimits {
     }
 }
 
-fn too_many() -> ApiError {
+pub(crate) fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many requests",
