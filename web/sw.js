@@ -1,7 +1,8 @@
 // The service worker: keeps the app and the know-your-rights cards on the phone so Amparo opens
 // and the cards read with no network, and a reload in the middle of an offline stretch still
 // brings the app back (its queue then finishes uploading). The API is never cached: evidence and
-// receipts only ever come from the server.
+// receipts only ever come from the server. It also shows alerts that arrive by Web Push (the
+// browser has already decrypted them) and opens the encounter they are about when tapped.
 
 const CACHE = "amparo-shell-v1";
 const SHELL = [
@@ -16,6 +17,7 @@ const SHELL = [
   "/lib/api.js",
   "/lib/dom.js",
   "/lib/i18n.js",
+  "/lib/push.js",
   "/lib/live.js",
   "/lib/player.js",
   "/lib/queue.js",
@@ -105,4 +107,59 @@ async function staleWhileRevalidate(request, event) {
     return cached;
   }
   return (await fresh) ?? new Response("Offline: open Amparo once with a connection.", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+// --- Alerts (Web Push) ---
+
+/** An alert from the server: show it, and tell open pages (which may want to refresh). */
+self.addEventListener("push", (event) => {
+  event.waitUntil(
+    (async () => {
+      let message = {};
+      try {
+        message = event.data?.json() ?? {};
+      } catch {
+        // Not ours, or damaged: still show something, so the person knows to look.
+      }
+      const text = (value, fallback) => (typeof value === "string" && value ? value : fallback);
+      const title = text(message.title, "Amparo");
+      await self.registration.showNotification(title, {
+        body: text(message.body, ""),
+        tag: text(message.tag, "amparo"),
+        renotify: true,
+        lang: text(message.language, ""),
+        icon: "/icon-192.png",
+        data: { url: ownUrl(message.url) },
+      });
+      for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+        client.postMessage({ type: "amparo:push", title, message });
+      }
+    })(),
+  );
+});
+
+/** Tapping an alert: focus Amparo if it is open and go where the alert points, else open it. */
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = ownUrl(event.notification.data?.url);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+      if (!open) return self.clients.openWindow(url);
+      await open.focus();
+      if (open.url !== url && "navigate" in open) await open.navigate(url).catch(() => {});
+    })(),
+  );
+});
+
+/** Only ever opens our own origin, whatever a message says. */
+function ownUrl(value) {
+  try {
+    const url = new URL(value, self.location.origin);
+    if (url.origin === self.location.origin) return url.href;
+  } catch {
+    // Not a URL: the app's start.
+  }
+  return new URL("/", self.location.origin).href;
 }

@@ -1,5 +1,5 @@
-// Settings kept on this device: language, camera, recording format, state, location sharing;
-// the account and logging out.
+// Settings kept on this device: language, camera, recording format, state, location sharing,
+// alerts on this device (Web Push); the account and logging out.
 
 import { h } from "../lib/dom.js";
 import { t, availableLanguages, loadLanguage, currentLanguage } from "../lib/i18n.js";
@@ -8,6 +8,7 @@ import { api, session, saveSession } from "../lib/api.js";
 import { recordableFormats } from "../lib/recorder.js";
 import { pending } from "../lib/uploader.js";
 import { choice, cameraOptions } from "./choice.js";
+import { pushSupported, currentSubscription, subscribe, unsubscribe, sendTest, PushDenied } from "../lib/push.js";
 
 const US_STATES = (
   "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR " +
@@ -57,9 +58,52 @@ export async function render({ app }) {
       : null,
     h("div", { class: "field" }, h("label", { for: "us-state" }, t("settings.state")), stateSelect, h("p", { class: "hint" }, t("settings.state_hint"))),
     h("div", { class: "field check" }, location, h("label", { for: "share-location" }, t("settings.location")), h("p", { class: "hint" }, t("settings.location_hint"))),
+    me ? await alertsHere() : null,
     me ? await account(app, me) : h("a", { class: "button primary", href: "#/login" }, t("login.submit")),
     h("p", {}, h("a", { href: "#/translations" }, t("settings.translations"))),
   );
+}
+
+/** "Alerts on this device": a switch for this browser's Web Push subscription, and a test. */
+async function alertsHere() {
+  if (!pushSupported()) {
+    return h("div", { class: "field" }, h("p", { class: "hint", id: "push-status" }, t("settings.push_unsupported")));
+  }
+  const status = h("p", { class: "hint", id: "push-status", role: "status", "aria-live": "polite" });
+  const test = h("button", { type: "button", class: "secondary", id: "push-test" }, t("settings.push_test"));
+  const toggle = h("input", { type: "checkbox", id: "push-alerts", checked: Boolean(await currentSubscription()) });
+  const show = (text) => {
+    status.textContent = text;
+    test.style.display = toggle.checked ? "" : "none"; // not `hidden`: buttons set their own display
+  };
+  toggle.onchange = async () => {
+    const on = toggle.checked;
+    toggle.disabled = true;
+    show(t("settings.push_working"));
+    try {
+      if (on) await subscribe();
+      else await unsubscribe();
+      show(on ? t("settings.push_on") : t("settings.push_hint"));
+    } catch (error) {
+      toggle.checked = !on;
+      show(error instanceof PushDenied ? t("settings.push_denied") : t("settings.push_failed", { detail: error.message }));
+    } finally {
+      toggle.disabled = false;
+    }
+  };
+  test.onclick = async () => {
+    test.disabled = true;
+    try {
+      const sent = await sendTest();
+      show(t("settings.push_test_sent", { delivered: sent.delivered, devices: sent.devices }));
+    } catch (error) {
+      show(error.message);
+    } finally {
+      test.disabled = false;
+    }
+  };
+  show(toggle.checked ? t("settings.push_on") : t("settings.push_hint"));
+  return h("div", { class: "field check" }, toggle, h("label", { for: "push-alerts" }, t("settings.push")), status, test);
 }
 
 async function account(app, me) {

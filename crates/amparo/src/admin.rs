@@ -1,5 +1,6 @@
 //! Operator commands that act on the store directly, for the first admin and for recovery.
 
+use crate::admin_plans;
 use crate::cli::AdminAction;
 use crate::config::Settings;
 use crate::run::open_store;
@@ -17,6 +18,14 @@ pub async fn run(settings: Settings, action: AdminAction) -> anyhow::Result<()> 
             let account = store.grant_role(account.id, role).await?;
             let roles: Vec<String> = account.roles.iter().map(ToString::to_string).collect();
             println!("{} now has roles: {}", account.username, roles.join(", "));
+        }
+        AdminAction::CreateOrg(args) => admin_plans::create_org(&*store, args).await?,
+        AdminAction::AddOrgAdmin { org, username } => admin_plans::add_org_admin(&*store, &org, &username).await?,
+        AdminAction::SetOrgPlan { org, seats, period } => {
+            admin_plans::set_org_plan(&*store, &org, seats, &period).await?;
+        }
+        AdminAction::SetHouseholdPeriod { household, period } => {
+            admin_plans::set_household_period(&*store, &household, &period).await?;
         }
     }
     Ok(())

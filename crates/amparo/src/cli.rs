@@ -62,4 +62,27 @@ pub struct AdminCommand {
 pub enum AdminAction {
     /// Grant a role (attorney, responder, admin) to an account by username.
     GrantRole { username: String, role: String },
+    /// Create an organization with a pool of seats; prints its id.
+    CreateOrg(crate::admin_plans::CreateOrg),
+    /// Name an account an admin of one organization.
+    AddOrgAdmin {
+        /// The organization's id, as create-org printed it.
+        org: String,
+        username: String,
+    },
+    /// Set an organization's plan: its period and its pool's size. A size below the seats in use
+    /// is accepted and reported: nobody loses a seat.
+    SetOrgPlan {
+        org: String,
+        #[arg(long)]
+        seats: u32,
+        #[command(flatten)]
+        period: crate::admin_plans::PeriodArgs,
+    },
+    /// Set a household's plan period: the household by its id, or by anyone's username in it.
+    SetHouseholdPeriod {
+        household: String,
+        #[command(flatten)]
+        period: crate::admin_plans::PeriodArgs,
+    },
 }

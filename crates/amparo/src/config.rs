@@ -5,6 +5,8 @@
 use crate::cli::ServeFlags;
 use amparo_server::alerts::AlertSettings;
 use amparo_server::limits::{Limits, LogSettings};
+use amparo_server::plans::PlanSettings;
+use amparo_server::routes::billing::BillingSettings;
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -16,7 +18,16 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 6] = ["listen", "data_dir", "database_url", "log", "limits", "alerts"];
+const SECTIONS: [&str; 8] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "log",
+    "limits",
+    "alerts",
+    "plans",
+    "billing",
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,6 +39,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub limits: Limits,
     pub alerts: AlertSettings,
+    pub plans: PlanSettings,
+    pub billing: BillingSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +52,8 @@ impl Default for Settings {
             log: LogSettings::default(),
             limits: Limits::default(),
             alerts: AlertSettings::default(),
+            plans: PlanSettings::default(),
+            billing: BillingSettings::default(),
         }
     }
 }
@@ -82,6 +97,7 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
         "limits.max_chunk_bytes must be above 0"
     );
     settings.alerts.check()?;
+    settings.billing.check()?;
     Ok(settings)
 }
 

@@ -6,9 +6,11 @@
 //!   and the documented default file `amparo config` prints.
 //! - [`run`]: assembling a server from settings: store by URL scheme, media, the log key.
 //! - [`keyfile`]: the log's signing key in the data directory.
-//! - [`admin`]: operator commands that work on the store directly.
+//! - [`admin`]: operator commands that work on the store directly; [`admin_plans`] those for
+//!   organizations and plan periods.
 
 mod admin;
+mod admin_plans;
 mod cli;
 mod config;
 mod keyfile;

@@ -4,7 +4,9 @@ use crate::config::Settings;
 use crate::keyfile;
 use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::seal::MessageKey;
+use amparo_server::alerts::webpush::WebPush;
 use amparo_server::log::Log;
+use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
 use anyhow::Context;
@@ -67,10 +69,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
         .await
         .context("starting the log")?;
+    let vapid = keyfile::load_or_create_vapid(&settings.data_dir)?;
+    let web_push = WebPush::new(vapid, &settings.alerts.push)?;
     let message_key = MessageKey::load_or_create(&settings.data_dir)
         .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
     let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
-    let state = AppState::with_alerts(store, blobs, log, settings.limits.clone(), scratch_dir, alerts);
+    let services = Services {
+        alerts,
+        web_push,
+        plans: settings.plans,
+        billing: settings.billing.clone(),
+    };
+    let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

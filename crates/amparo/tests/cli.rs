@@ -119,3 +119,127 @@ async fn verify_passes_an_exported_bundle_and_names_a_tampered_chunk() {
         "the report names the chunk: {text}"
     );
 }
+
+/// `amparo admin` for plans: create an organization, name its admin, set its plan and a
+/// household's period, on the store a running server shares; bad values refused with a message.
+#[tokio::test]
+async fn operators_create_organizations_and_set_plans() {
+    let data = tempfile::tempdir().expect("data dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    let admin = |args: &[&str]| {
+        let mut all = vec!["admin", "--data-dir", dir];
+        all.extend_from_slice(args);
+        let output = amparo(&all);
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (output.status.success(), text(&output.stdout), text(&output.stderr))
+    };
+    let (ok, out, err) = admin(&[
+        "create-org",
+        "Legal Aid of the Valley",
+        "--seats",
+        "3",
+        "--seat-covers-household",
+        "--backup-line",
+        "+1 555 010 0100",
+        "--ends",
+        "2099-01-01T00:00:00Z",
+        "--grace-days",
+        "7",
+    ]);
+    assert!(ok, "{out}{err}");
+    let org = out
+        .strip_prefix("organization ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the id is printed")
+        .to_owned();
+    for (bad, says) in [
+        (vec!["create-org", " ", "--seats", "3"], "name"),
+        (
+            vec!["create-org", "Org", "--seats", "3", "--backup-line", "call Ana"],
+            "backup line",
+        ),
+        (
+            vec!["create-org", "Org", "--seats", "3", "--ends", "1999-01-01T00:00:00Z"],
+            "ends_at",
+        ),
+        (
+            vec!["set-org-plan", "not-a-uuid", "--seats", "1"],
+            "not an organization id",
+        ),
+    ] {
+        let (ok, _, err) = admin(&bad);
+        assert!(!ok && err.contains(says), "{bad:?}: {err}");
+    }
+
+    let server = Amparo::spawn(data.path());
+    let token = server.member().await;
+    let me: serde_json::Value = server
+        .request(Method::GET, "/api/v1/accounts/me", &token)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    let username = me["username"].as_str().expect("username");
+    let mine = |token: String| {
+        let request = server.request(Method::GET, "/api/v1/organizations/mine", &token);
+        async move {
+            request
+                .send()
+                .await
+                .expect("mine")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(mine(token.clone()).await, serde_json::json!([]));
+    let (ok, out, err) = admin(&["add-org-admin", &org, username]);
+    assert!(ok && out.contains(username), "{out}{err}");
+    let (ok, _, err) = admin(&["add-org-admin", &org, "nobody_by_that_name"]);
+    assert!(!ok && err.contains("no account named"), "{err}");
+    let listed = mine(token.clone()).await;
+    assert_eq!(listed[0]["id"], org.as_str());
+    assert_eq!(listed[0]["seats"]["total"], 3);
+    assert_eq!(listed[0]["policy"]["seat_covers_household"], true);
+    assert_eq!(listed[0]["period"]["ends_at"], "2099-01-01T00:00:00Z");
+
+    let (ok, out, err) = admin(&["set-org-plan", &org, "--seats", "1", "--starts", "2025-01-01T00:00:00Z"]);
+    assert!(ok, "{out}{err}");
+    let listed = mine(token.clone()).await;
+    assert_eq!(
+        (&listed[0]["seats"]["total"], &listed[0]["period"]["ends_at"]),
+        (&1.into(), &serde_json::Value::Null)
+    );
+
+    let created = server
+        .request(Method::POST, "/api/v1/households", &token)
+        .send()
+        .await
+        .expect("household");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (ok, out, err) = admin(&[
+        "set-household-period",
+        username,
+        "--starts",
+        "2025-01-01T00:00:00Z",
+        "--ends",
+        "2030-01-01T00:00:00Z",
+        "--grace-days",
+        "3",
+    ]);
+    assert!(ok, "{out}{err}");
+    let household: serde_json::Value = server
+        .request(Method::GET, "/api/v1/households/current", &token)
+        .send()
+        .await
+        .expect("current")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(household["period"]["grace_days"], 3);
+    assert_eq!(household["period"]["ends_at"], "2030-01-01T00:00:00Z");
+    let (ok, _, err) = admin(&["set-household-period", "nobody_by_that_name"]);
+    assert!(!ok && err.contains("neither a household id nor a username"), "{err}");
+}

@@ -6,7 +6,7 @@
 
 use crate::timing::Calls;
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use amparo_store::*;
@@ -200,5 +200,61 @@ impl Store for TimedStore {
     }
     async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError> {
         self.inner.delete_push_subscription(account, endpoint).await
+    }
+    // --- Organizations and plans (issue 5) ---
+
+    async fn create_organization(&self, org: &NewOrganization) -> Result<Organization, StoreError> {
+        self.inner.create_organization(org).await
+    }
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+        self.inner.organization(id).await
+    }
+    async fn add_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        self.inner.add_org_admin(org, account).await
+    }
+    async fn remove_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        self.inner.remove_org_admin(org, account).await
+    }
+    async fn organizations_administered_by(&self, account: AccountId) -> Result<Vec<Organization>, StoreError> {
+        self.inner.organizations_administered_by(account).await
+    }
+    async fn assign_seat(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Seat, SeatRefusal>, StoreError> {
+        self.inner.assign_seat(org, account, now_us).await
+    }
+    async fn reclaim_seat(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        self.inner.reclaim_seat(org, account).await
+    }
+    async fn seats(&self, org: OrgId) -> Result<Vec<Seat>, StoreError> {
+        self.inner.seats(org).await
+    }
+    async fn set_org_policy(&self, org: OrgId, policy: &OrgPolicy) -> Result<Organization, StoreError> {
+        self.inner.set_org_policy(org, policy).await
+    }
+    async fn set_org_plan(&self, org: OrgId, period: &PlanPeriod, seats: u32) -> Result<Organization, StoreError> {
+        self.inner.set_org_plan(org, period, seats).await
+    }
+    async fn plan_facts(&self, account: AccountId) -> Result<PlanFacts, StoreError> {
+        self.inner.plan_facts(account).await
+    }
+    async fn apply_billing_event(&self, event: &BillingEvent) -> Result<BillingOutcome, StoreError> {
+        self.inner.apply_billing_event(event).await
+    }
+    async fn pending_invitations(
+        &self,
+        household: HouseholdId,
+        now_us: i64,
+    ) -> Result<Vec<PendingInvitation>, StoreError> {
+        self.inner.pending_invitations(household, now_us).await
+    }
+    async fn revoke_invitation(&self, household: HouseholdId, id: InvitationId) -> Result<(), StoreError> {
+        self.inner.revoke_invitation(household, id).await
+    }
+    async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError> {
+        self.inner.purge_invitations(now_us).await
     }
 }

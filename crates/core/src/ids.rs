@@ -62,3 +62,8 @@ uuid_id!(
     /// One of a member's emergency contacts.
     ContactId
 );
+uuid_id!(
+    /// An organization: the legal-aid group, employer or union whose seats cover people and whose
+    /// attorneys answer them.
+    OrgId
+);

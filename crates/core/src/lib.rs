@@ -4,7 +4,7 @@
 //! verifier (`amparo-verify`) can depend on this crate without pulling in a server.
 //!
 //! Module map:
-//! - [`ids`]: identifiers of accounts, encounters and recordings.
+//! - [`ids`]: identifiers of accounts, encounters, recordings and organizations.
 //! - [`leaf`]: the byte layout of one evidence log entry and the recording's hash chain.
 //! - [`merkle`]: the log's right edge (a compact range) that turns appends into stored hashes
 //!   and tree roots, on top of `tlog_tiles` (RFC 6962 / C2SP tlog-tiles math).

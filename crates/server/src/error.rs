@@ -101,7 +101,7 @@ impl ApiError {
         self.status
     }
 
-    /// The message for the person (also what non-HTTP answers, like the live socket's, carry).
+    /// The message a person reads (also what the live socket's errors and the CLI show).
     pub fn detail(&self) -> &str {
         &self.detail
     }

@@ -3,17 +3,21 @@
 //! Module map:
 //! - [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until a
 //!   shutdown future resolves, then drains the log.
-//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks).
-//! - [`routes`]: one file per API area: accounts and sessions, encounters, households, emergency
-//!   contacts, following an encounter, tus uploads, the evidence bundle, the log (checkpoint,
-//!   key, tiles, proofs), the OpenAPI document.
+//! - [`state`]: what handlers share (store, blobs, log, limits, per-upload locks, the live hub,
+//!   alerts and Web Push, the plans' and billing settings).
+//! - [`routes`]: one file per API area: accounts and sessions, encounters, households and their
+//!   invitations, emergency contacts, following an encounter, Web Push subscriptions,
+//!   organizations and their seats, the billing webhook, tus uploads, the evidence bundle, the
+//!   log (checkpoint, key, tiles, proofs), the OpenAPI document.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
+//! - [`plans`]: what an account's plan covers now (alerts, the attorney line), decided in one
+//!   place from the household's and the organization's plans; recording and export never ask.
 //! - [`alerts`]: who is told what when (the fan-out), what an alert says (English, Spanish), the
-//!   channels (email over SMTP, the signed webhook), the silence watch, sealed prepared messages;
-//!   the webhook signature, also for incoming webhooks.
+//!   channels (email over SMTP, the signed webhook, Web Push to subscribed browsers), the silence
+//!   watch, sealed prepared messages; the webhook signature, also for incoming webhooks.
 //! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
 //!   state and who may follow it.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
@@ -27,6 +31,7 @@ pub mod json;
 pub mod limits;
 pub mod live;
 pub mod log;
+pub mod plans;
 pub mod ratelimit;
 pub mod routes;
 pub mod state;
@@ -49,8 +54,12 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::accounts::routes())
         .merge(routes::encounters::routes())
         .merge(routes::households::routes())
+        .merge(routes::push::routes())
         .merge(routes::contacts::routes())
         .merge(routes::follow::routes())
+        .merge(routes::invitations::routes())
+        .merge(routes::organizations::routes())
+        .merge(routes::billing::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
@@ -86,6 +95,11 @@ pub async fn serve(
             loop {
                 tick.tick().await;
                 state.rate_limits.forget_idle();
+                state.billing.forget_idle();
+                // Used and expired invitations let nobody in: keep no more of them than needed.
+                if let Err(error) = state.store.purge_invitations(clock::now_us()).await {
+                    tracing::warn!(%error, "purging spent invitations");
+                }
             }
         })
     };

@@ -1,5 +1,6 @@
 //! Rate limits: per account for logged-in calls, per client address for what a stranger can
-//! call (sign-up, log-in), and both for trying household invitation codes. Backed by
+//! call (sign-up, log-in), both for trying household invitation codes, and per account for test
+//! push alerts. Backed by
 //! `governor`'s keyed GCRA limiters.
 
 use crate::error::ApiError;
@@ -18,7 +19,12 @@ pub struct RateLimits {
     /// many accounts from one address. Separate from log-ins, so neither starves the other.
     code_accounts: DefaultKeyedRateLimiter<AccountId>,
     code_addresses: DefaultKeyedRateLimiter<IpAddr>,
+    /// Test alerts an account sends to its own devices: each one makes a phone buzz.
+    push_tests: DefaultKeyedRateLimiter<AccountId>,
 }
+
+/// Test alerts per minute per account.
+const PUSH_TESTS_PER_MINUTE: u32 = 3;
 
 fn at_least_one(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
@@ -35,6 +41,7 @@ impl RateLimits {
             addresses: DefaultKeyedRateLimiter::keyed(per_address),
             code_accounts: DefaultKeyedRateLimiter::keyed(codes),
             code_addresses: DefaultKeyedRateLimiter::keyed(codes),
+            push_tests: DefaultKeyedRateLimiter::keyed(Quota::per_minute(at_least_one(PUSH_TESTS_PER_MINUTE))),
         }
     }
 
@@ -52,16 +59,22 @@ impl RateLimits {
         self.code_addresses.check_key(&address).map_err(|_| too_many())
     }
 
+    /// One test alert to the account's own devices.
+    pub fn check_push_test(&self, account: AccountId) -> Result<(), ApiError> {
+        self.push_tests.check_key(&account).map_err(|_| too_many())
+    }
+
     /// Forgets keys that are back to full capacity, so the maps do not grow without bound.
     pub fn forget_idle(&self) {
         self.accounts.retain_recent();
         self.addresses.retain_recent();
         self.code_accounts.retain_recent();
         self.code_addresses.retain_recent();
+        self.push_tests.retain_recent();
     }
 }
 
-fn too_many() -> ApiError {
+pub(crate) fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many requests",

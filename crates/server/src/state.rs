@@ -2,10 +2,14 @@
 
 use crate::alerts::fanout::Alerts;
 use crate::alerts::silence::SilenceWatch;
+use crate::alerts::webpush::vapid::VapidKey;
+use crate::alerts::webpush::{PushSettings, WebPush};
 use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::log::Log;
+use crate::plans::PlanSettings;
 use crate::ratelimit::RateLimits;
+use crate::routes::billing::{BillingSettings, BillingWebhook};
 use amparo_core::ids::RecordingId;
 use amparo_store::Store;
 use object_store::ObjectStore;
@@ -31,6 +35,8 @@ pub struct Inner {
     pub upload_locks: UploadLocks,
     /// Where bundles are assembled before they are sent.
     pub scratch_dir: PathBuf,
+    /// Alerts to the browsers people subscribed, with the server's VAPID key.
+    pub web_push: WebPush,
     /// The live connections of this node's apps, by account and by followed encounter.
     pub hub: Arc<Hub>,
     /// Alert channels, follow links, the prepared messages' key.
@@ -40,6 +46,34 @@ pub struct Inner {
     /// Cancelled when the server starts shutting down: long-lived connections (WebSockets)
     /// close then, so a graceful shutdown does not wait for them.
     pub closing: tokio_util::sync::CancellationToken,
+    /// What personal plans keep once lapsed (`[plans]`); see `plans::coverage`.
+    pub plans: PlanSettings,
+    /// The billing webhook's secret and rate limit (`[billing]`).
+    pub billing: BillingWebhook,
+}
+
+/// What a server is built with beyond its storage and limits: alert channels and keys, and the
+/// plans' and billing settings.
+#[derive(Debug)]
+pub struct Services {
+    pub alerts: Alerts,
+    pub web_push: WebPush,
+    pub plans: PlanSettings,
+    pub billing: BillingSettings,
+}
+
+impl Services {
+    /// Alerts in the app and by Web Push (no email or webhook), keys that live as long as the
+    /// process, default plans, no billing webhook: what tests and benchmarks build servers with.
+    pub fn ephemeral() -> Self {
+        Self {
+            alerts: Alerts::in_app_only(),
+            web_push: WebPush::new(VapidKey::generate(), &PushSettings::default())
+                .expect("the default push settings are valid"),
+            plans: PlanSettings::default(),
+            billing: BillingSettings::default(),
+        }
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -50,8 +84,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// A server whose alerts reach the app only (no email or webhook), with a prepared-message
-    /// key that lives as long as the process: what tests and benchmarks use.
+    /// A server built with [`Services::ephemeral`]: what tests and benchmarks use.
     pub fn new(
         store: Arc<dyn Store>,
         blobs: Arc<dyn ObjectStore>,
@@ -59,19 +92,19 @@ impl AppState {
         limits: Limits,
         scratch_dir: PathBuf,
     ) -> Self {
-        Self::with_alerts(store, blobs, log, limits, scratch_dir, Alerts::in_app_only())
+        Self::with_services(store, blobs, log, limits, scratch_dir, Services::ephemeral())
     }
 
-    pub fn with_alerts(
+    pub fn with_services(
         store: Arc<dyn Store>,
         blobs: Arc<dyn ObjectStore>,
         log: Log,
         limits: Limits,
         scratch_dir: PathBuf,
-        alerts: Alerts,
+        services: Services,
     ) -> Self {
         let rate_limits = RateLimits::new(&limits);
-        let silence = SilenceWatch::new(alerts.silence_after);
+        let silence = SilenceWatch::new(services.alerts.silence_after);
         Self(Arc::new(Inner {
             store,
             blobs,
@@ -80,10 +113,13 @@ impl AppState {
             rate_limits,
             upload_locks: UploadLocks::default(),
             scratch_dir,
+            web_push: services.web_push,
             hub: Arc::default(),
-            alerts,
+            alerts: services.alerts,
             silence,
             closing: tokio_util::sync::CancellationToken::new(),
+            plans: services.plans,
+            billing: BillingWebhook::new(&services.billing),
         }))
     }
 }

@@ -22,7 +22,7 @@ async fn begin(store: &PostgresStore, what: &str) -> Result<Transaction<'static,
 }
 
 /// The household and its members, read on `conn`.
-async fn load(conn: &mut PgConnection, id: HouseholdId) -> Result<Option<Household>, StoreError> {
+pub(crate) async fn load(conn: &mut PgConnection, id: HouseholdId) -> Result<Option<Household>, StoreError> {
     let get = |e| from_sqlx(e, &format!("reading household {id}"));
     let row =
         sqlx::query("SELECT owner, created_at_us, starts_at_us, ends_at_us, grace_days FROM households WHERE id = $1")

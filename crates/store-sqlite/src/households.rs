@@ -18,7 +18,7 @@ fn id_bytes(id: &HouseholdId) -> &[u8] {
 }
 
 /// The household and its members, read on `conn` (inside a write transaction, or on a reader).
-async fn load(conn: &mut SqliteConnection, id: HouseholdId) -> Result<Option<Household>, StoreError> {
+pub(crate) async fn load(conn: &mut SqliteConnection, id: HouseholdId) -> Result<Option<Household>, StoreError> {
     let get = |e| from_sqlx(e, &format!("reading household {id}"));
     let row =
         sqlx::query("SELECT owner, created_at_us, starts_at_us, ends_at_us, grace_days FROM households WHERE id = ?")

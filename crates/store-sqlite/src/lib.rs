@@ -11,6 +11,9 @@
 //! - `households`: households, invitations and plan periods (issue 5).
 //! - `contacts`: emergency contacts (their prepared messages arrive sealed) and detentions.
 //! - `push`: Web Push subscriptions, at most a few per account (issue 5).
+//! - `organizations`, `billing`, `invitations`: organizations' seat pools and admins, the facts
+//!   coverage is judged by, billing events applied once, pending invitations and their purge
+//!   (issue 5).
 //! - `convert`: what SQLite does its own way: its errors, ids as blobs, `group_concat` roles (the
 //!   conversions every backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on open.
@@ -27,16 +30,18 @@
 
 mod accounts;
 mod append;
+mod billing;
 mod contacts;
 mod convert;
 mod encounters;
 mod households;
+mod invitations;
 mod log;
+mod organizations;
 mod push;
 mod uploads;
-
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use amparo_store::*;
@@ -337,5 +342,61 @@ impl Store for SqliteStore {
     }
     async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError> {
         push::delete(self, account, endpoint).await
+    }
+    // --- Organizations and plans (issue 5) ---
+
+    async fn create_organization(&self, org: &NewOrganization) -> Result<Organization, StoreError> {
+        organizations::create(self, org).await
+    }
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+        organizations::get(self, id).await
+    }
+    async fn add_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        organizations::add_admin(self, org, account).await
+    }
+    async fn remove_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        organizations::remove_admin(self, org, account).await
+    }
+    async fn organizations_administered_by(&self, account: AccountId) -> Result<Vec<Organization>, StoreError> {
+        organizations::administered_by(self, account).await
+    }
+    async fn assign_seat(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Seat, SeatRefusal>, StoreError> {
+        organizations::assign_seat(self, org, account, now_us).await
+    }
+    async fn reclaim_seat(&self, org: OrgId, account: AccountId) -> Result<(), StoreError> {
+        organizations::reclaim_seat(self, org, account).await
+    }
+    async fn seats(&self, org: OrgId) -> Result<Vec<Seat>, StoreError> {
+        organizations::seats(self, org).await
+    }
+    async fn set_org_policy(&self, org: OrgId, policy: &OrgPolicy) -> Result<Organization, StoreError> {
+        organizations::set_policy(self, org, policy).await
+    }
+    async fn set_org_plan(&self, org: OrgId, period: &PlanPeriod, seats: u32) -> Result<Organization, StoreError> {
+        organizations::set_plan(self, org, period, seats).await
+    }
+    async fn plan_facts(&self, account: AccountId) -> Result<PlanFacts, StoreError> {
+        organizations::plan_facts(self, account).await
+    }
+    async fn apply_billing_event(&self, event: &BillingEvent) -> Result<BillingOutcome, StoreError> {
+        billing::apply(self, event).await
+    }
+    async fn pending_invitations(
+        &self,
+        household: HouseholdId,
+        now_us: i64,
+    ) -> Result<Vec<PendingInvitation>, StoreError> {
+        invitations::pending(self, household, now_us).await
+    }
+    async fn revoke_invitation(&self, household: HouseholdId, id: InvitationId) -> Result<(), StoreError> {
+        invitations::revoke(self, household, id).await
+    }
+    async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError> {
+        invitations::purge(self, now_us).await
     }
 }

@@ -21,6 +21,8 @@
 //! - `households`: households, invitations, and the six-seat limit under a race (issue 5).
 //! - `contacts`: emergency contacts, their limit under a race, and detentions (issue 5).
 //! - `push`: Web Push subscriptions: by endpoint, moved between accounts, capped (issue 5).
+//! - `organizations`: seat pools and their admins, the pool's size under a race, plan facts,
+//!   billing events applied once, pending invitations revoked and purged (issue 5).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -30,6 +32,7 @@ mod contacts;
 mod encounters;
 mod households;
 mod log;
+mod organizations;
 mod push;
 mod reads;
 mod sequencer;
@@ -55,6 +58,11 @@ pub use households::{
 pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
+};
+pub use organizations::{
+    billing_events_are_applied_exactly_once, invitations_are_listed_revoked_and_purged,
+    organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
+    seats_are_given_once_per_account_and_reclaimed, the_last_org_seat_is_given_once_under_a_race,
 };
 pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
 pub use reads::{
@@ -130,6 +138,13 @@ checks![
     // --- Web Push subscriptions (issue 5) ---
     push_subscriptions_save_move_and_delete,
     push_subscriptions_are_capped_per_account,
+    // Organizations and plans (issue 5)
+    organizations_have_admins_policies_and_plans,
+    seats_are_given_once_per_account_and_reclaimed,
+    the_last_org_seat_is_given_once_under_a_race,
+    plan_facts_name_every_plan_that_may_cover,
+    billing_events_are_applied_exactly_once,
+    invitations_are_listed_revoked_and_purged,
 ];
 
 /// Runs every check against one store, one after another.

@@ -4,6 +4,8 @@
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
 //!   checkpoints, the access log, emergency contacts, households and their invitations, Web Push
 //!   subscriptions).
+//!   checkpoints, the access log, households and their invitations, organizations, their seats
+//!   and the facts plans are judged by, billing events).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -21,7 +23,7 @@ pub mod convert;
 pub mod records;
 
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, RecordingId};
+use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
 use amparo_core::merkle::NodeAddr;
 use amparo_core::roles::Role;
 use async_trait::async_trait;
@@ -219,4 +221,58 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes the account's subscription with this endpoint; `false` if the account has none
     /// with it (another account's subscription is never touched).
     async fn delete_push_subscription(&self, account: AccountId, endpoint: &str) -> Result<bool, StoreError>;
+    // --- Organizations and plans (issue 5) ---
+    //
+    // An organization holds a pool of seats; its admins (accounts named for that organization
+    // only) give them to accounts and take them back. An account holds at most one seat (the
+    // primary key says so), and the store checks the pool's size inside the transaction that
+    // gives a seat, so concurrent assignments for the last seat fill it exactly once.
+
+    /// Creates an organization with no admins and no seats given. `Conflict` if the id is taken.
+    async fn create_organization(&self, org: &NewOrganization) -> Result<Organization, StoreError>;
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError>;
+    /// Names an account an admin of one organization (idempotent). `NotFound` if either does not
+    /// exist.
+    async fn add_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError>;
+    /// Takes the role back (idempotent). `NotFound` if the organization does not exist.
+    async fn remove_org_admin(&self, org: OrgId, account: AccountId) -> Result<(), StoreError>;
+    /// The organizations the account is an admin of, oldest first.
+    async fn organizations_administered_by(&self, account: AccountId) -> Result<Vec<Organization>, StoreError>;
+    /// Gives a seat of the organization's pool to an account. A refusal (`Ok(Err(_))`) changes
+    /// nothing. `NotFound` if the organization or the account does not exist.
+    async fn assign_seat(
+        &self,
+        org: OrgId,
+        account: AccountId,
+        now_us: i64,
+    ) -> Result<Result<Seat, SeatRefusal>, StoreError>;
+    /// Takes a seat back. `NotFound` if the account holds no seat of that organization.
+    async fn reclaim_seat(&self, org: OrgId, account: AccountId) -> Result<(), StoreError>;
+    /// The organization's seats, in the order they were given.
+    async fn seats(&self, org: OrgId) -> Result<Vec<Seat>, StoreError>;
+    /// Sets what the organization's admins decide. `NotFound` if it does not exist.
+    async fn set_org_policy(&self, org: OrgId, policy: &OrgPolicy) -> Result<Organization, StoreError>;
+    /// Sets the plan's period and the pool's size. A size below the seats in use is accepted:
+    /// nobody loses a seat, and no seat is given until enough are reclaimed
+    /// ([`Organization::over_allocated`] says how many). `NotFound` if it does not exist.
+    async fn set_org_plan(&self, org: OrgId, period: &PlanPeriod, seats: u32) -> Result<Organization, StoreError>;
+    /// Every plan that may cover the account, read as of one moment.
+    async fn plan_facts(&self, account: AccountId) -> Result<PlanFacts, StoreError>;
+    /// Applies a billing event unless one with its id was applied before; the change and the
+    /// id are stored in one transaction, so an event is applied exactly once. A refused event
+    /// (`NotFound` for an unknown household or organization) stores nothing, its id included,
+    /// so the billing system can send it again once the target exists.
+    async fn apply_billing_event(&self, event: &BillingEvent) -> Result<BillingOutcome, StoreError>;
+    /// The household's invitations not yet used and not expired at `now_us`, oldest first.
+    async fn pending_invitations(
+        &self,
+        household: HouseholdId,
+        now_us: i64,
+    ) -> Result<Vec<PendingInvitation>, StoreError>;
+    /// Deletes an unused invitation of the household, so its code stops working. `NotFound` if
+    /// the household has no unused invitation by that id.
+    async fn revoke_invitation(&self, household: HouseholdId, id: InvitationId) -> Result<(), StoreError>;
+    /// Deletes every used invitation and every one expired at `now_us`: neither can let anyone
+    /// in, and an unknown code gets the same answer as a used one. Returns how many were deleted.
+    async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError>;
 }

@@ -310,3 +310,195 @@ impl PushSubscription {
         ))
     }
 }
+
+// --- Organizations and plans (issue 5) ---
+
+use amparo_core::ids::OrgId;
+
+/// The most seats an organization's pool may hold: far above any real pool, low enough that a
+/// typo (an extra zero or three) is refused rather than sold.
+pub const MAX_ORG_SEATS: u32 = 1_000_000;
+
+/// What a plan still gives its people once it has lapsed (past its end and its grace days), or
+/// before it starts. Recording and evidence export are deliberately not in it: they never depend
+/// on a plan. Both off by default: alerts and the attorney line work through the grace days, then
+/// stop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LapsePolicy {
+    /// Alerts to family and emergency contacts keep going out.
+    pub alerts: bool,
+    /// The attorney line keeps answering.
+    pub attorney_line: bool,
+}
+
+/// What an organization's admins decide for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrgPolicy {
+    /// Whether a person holding one of its seats may own a household under that seat: the
+    /// household's people are then covered by the organization's plan.
+    pub seat_covers_household: bool,
+    /// A phone number people are given when no attorney is free; `None`: no backup line.
+    pub backup_line: Option<String>,
+    pub lapse: LapsePolicy,
+}
+
+/// An organization as created by a server admin (or the operator's CLI).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrganization {
+    pub id: OrgId,
+    /// How its admins and the operator know it; people's details are not kept here.
+    pub name: String,
+    /// The pool's size, at most [`MAX_ORG_SEATS`].
+    pub seats: u32,
+    pub policy: OrgPolicy,
+    pub period: PlanPeriod,
+    pub created_at_us: i64,
+}
+
+/// An organization, with how many of its seats are taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: OrgId,
+    pub name: String,
+    /// The pool's size. It may be below `used` when billing shrank the pool: nobody loses a seat
+    /// for that, but no seat is given until enough are reclaimed.
+    pub seats: u32,
+    pub used: u32,
+    pub policy: OrgPolicy,
+    pub period: PlanPeriod,
+    pub created_at_us: i64,
+}
+
+impl Organization {
+    pub fn free(&self) -> u32 {
+        self.seats.saturating_sub(self.used)
+    }
+
+    /// Seats held beyond the pool's size.
+    pub fn over_allocated(&self) -> u32 {
+        self.used.saturating_sub(self.seats)
+    }
+}
+
+/// A seat held by an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seat {
+    pub org: OrgId,
+    pub account: AccountId,
+    pub username: String,
+    pub assigned_at_us: i64,
+}
+
+/// Why a seat was not given. Nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatRefusal {
+    /// Every seat of the pool is taken (or more: see [`Organization::seats`]).
+    Full,
+    /// The account holds a seat already, of this organization or another.
+    AlreadySeated,
+}
+
+/// An organization's plan, as coverage needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgPlan {
+    pub org: OrgId,
+    pub period: PlanPeriod,
+    pub policy: OrgPolicy,
+}
+
+/// A household's plan, as coverage needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HouseholdPlan {
+    pub household: HouseholdId,
+    pub period: PlanPeriod,
+    /// The organization whose seat the owner holds, whatever its policy (coverage reads
+    /// `seat_covers_household`).
+    pub owner_seat: Option<OrgPlan>,
+}
+
+/// Every plan that may cover an account, read at one moment: what `coverage` decides from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanFacts {
+    /// The organization whose seat the account holds.
+    pub seat: Option<OrgPlan>,
+    /// The household the account belongs to.
+    pub household: Option<HouseholdPlan>,
+}
+
+/// What a billing event changes. Each sets a whole state (never adds to one), so applying the
+/// latest event leaves the right state whatever came before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BillingChange {
+    HouseholdPeriod { household: HouseholdId, period: PlanPeriod },
+    OrganizationPlan { org: OrgId, period: PlanPeriod, seats: u32 },
+}
+
+/// A billing event, applied at most once by its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BillingEvent {
+    /// The billing system's own id for the event (1 to 200 visible ASCII characters).
+    pub id: String,
+    pub change: BillingChange,
+    pub received_at_us: i64,
+}
+
+/// What applying a billing event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BillingOutcome {
+    /// An event with this id was applied before; nothing changed this time.
+    AlreadyApplied,
+    Household(Household),
+    Organization(Organization),
+}
+
+/// An invitation not yet used nor expired, as its household's owner may see it: never the code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingInvitation {
+    pub id: InvitationId,
+    pub created_by: AccountId,
+    pub created_at_us: i64,
+    pub expires_at_us: i64,
+}
+
+/// An invitation's public name: the first 16 bytes of the SHA-256 of its code's hash. It names
+/// the invitation to its owner without being, or leading to, the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InvitationId(pub [u8; 16]);
+
+impl InvitationId {
+    pub fn of(code_sha256: &[u8; 32]) -> Self {
+        let digest = amparo_core::leaf::sha256(code_sha256);
+        let mut id = [0; 16];
+        id.copy_from_slice(&digest[..16]);
+        Self(id)
+    }
+}
+
+impl InvitationId {
+    /// Whether a stored code hash is this invitation's; `Backend` if it is not 32 bytes.
+    pub fn names(&self, code_sha256: &[u8]) -> Result<bool, crate::StoreError> {
+        let code = crate::convert::bytes32(code_sha256, "an invitation's code hash")?;
+        Ok(Self::of(&code) == *self)
+    }
+}
+
+impl std::fmt::Display for InvitationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl std::str::FromStr for InvitationId {
+    type Err = ();
+    /// 32 lowercase or uppercase hex digits.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(());
+        }
+        let mut id = [0; 16];
+        for (i, byte) in id.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| ())?;
+        }
+        Ok(Self(id))
+    }
+}

@@ -19,6 +19,11 @@ pub struct Amparo {
 impl Amparo {
     /// Starts `amparo serve` on a free port over `data_dir` and waits for its address line.
     pub fn spawn(data_dir: &Path) -> Self {
+        Self::spawn_with(data_dir, &[])
+    }
+
+    /// [`Amparo::spawn`] with more settings, as `AMPARO_*` environment variables.
+    pub fn spawn_with(data_dir: &Path, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_amparo"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -27,6 +32,7 @@ impl Amparo {
             .env("AMPARO_LIMITS__ACCOUNT_REQUESTS_PER_SECOND", "100000")
             .env("AMPARO_LIMITS__ACCOUNT_BURST", "100000")
             .env("AMPARO_LIMITS__ANONYMOUS_REQUESTS_PER_MINUTE", "100000")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

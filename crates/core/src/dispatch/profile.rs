@@ -5,19 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
-use uuid::Uuid;
 
-/// An organization: the legal-aid group whose plan covers a person and whose attorneys answer
-/// them. It lives here until organizations have their own module; then it belongs in `ids`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OrgId(pub Uuid);
-
-impl fmt::Display for OrgId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use crate::ids::OrgId;
 
 /// The jurisdictions with their own bar, by USPS code: the 50 states, DC and the five territories.
 /// An encounter in Puerto Rico needs a lawyer who may advise there as much as one in Texas does.

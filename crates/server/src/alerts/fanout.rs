@@ -1,7 +1,7 @@
 //! Who is told, on which channel, when something happens in an encounter.
 //!
-//! The people: every other member of the person's household (in the app, and by Web Push once
-//! their devices subscribe), and each of the person's emergency contacts (email, and the
+//! The people: every other member of the person's household (in the app, and by Web Push to
+//! every browser they turned alerts on in), and each of the person's emergency contacts (email, and the
 //! organization's SMS gateway through the signed webhook). Household members' links open the
 //! live encounter in the app; a contact's link opens its status page (`/api/v1/shared/…`),
 //! which shows the state, never the recording. In-app alerts go out before anything
@@ -18,7 +18,7 @@ use crate::clock::now_us;
 use crate::live::hub::Frame;
 use crate::state::AppState;
 use amparo_core::ids::{AccountId, ContactId, EncounterId};
-use amparo_store::{Encounter, PlanPeriod, StoreError};
+use amparo_store::{Encounter, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,28 +103,16 @@ pub struct Announced {
     pub contacts: usize,
 }
 
-/// Whether alerts go out for this household's plan now. Until organizations' plans and their
-/// lapse policies land, a household's own period decides; an account with no plan at all is
-/// alerted (a server run without plans must not go silent).
-fn plan_allows_alerts(period: Option<&PlanPeriod>, now_us: i64) -> bool {
-    const DAY_US: i64 = 86_400_000_000;
-    let Some(period) = period else { return true };
-    let grace_us = i64::from(period.grace_days).saturating_mul(DAY_US);
-    period.starts_at_us <= now_us
-        && period
-            .ends_at_us
-            .is_none_or(|end| now_us < end.saturating_add(grace_us))
-}
-
 /// Tells the person's household and emergency contacts what happened in their encounter.
 pub async fn announce(state: &AppState, encounter: &Encounter, kind: AlertKind) -> Result<Announced, StoreError> {
     let now = now_us();
     let owner = state.store.account(encounter.owner).await?;
     let who = owner.map(|a| a.username).unwrap_or_else(|| "A member".to_owned());
-    let household = state.store.household_of(encounter.owner).await?;
-    if !plan_allows_alerts(household.as_ref().map(|h| &h.period), now) {
+    // Alerts follow the person's plan (household, organization seat) and its lapse policy.
+    if !state.coverage(encounter.owner).await?.alerts {
         return Ok(Announced::default());
     }
+    let household = state.store.household_of(encounter.owner).await?;
     let when_us = match kind {
         AlertKind::EncounterStarted => encounter.started_at_us,
         AlertKind::EncounterEnded => encounter.ended_at_us.unwrap_or(now),
@@ -158,6 +146,17 @@ pub async fn announce(state: &AppState, encounter: &Encounter, kind: AlertKind) 
             0
         }
     };
+
+    // Web Push to every browser the household subscribed, each on its own task: a push service
+    // can take seconds, and the family's in-app alerts above are already on their way.
+    for account in family.iter().copied() {
+        let (state, alert) = (state.clone(), alert.clone());
+        tokio::spawn(async move {
+            if let Err(e) = state.web_push.notify(&*state.store, account, &alert).await {
+                tracing::warn!(%account, error = %e, "web push alert not sent");
+            }
+        });
+    }
 
     let contacts = state.store.contacts_of(encounter.owner).await?;
     let mut sent = 0;
@@ -243,31 +242,5 @@ fn place_of(encounter: &Encounter) -> Option<Place> {
             accuracy_m: encounter.accuracy_m,
         }),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DAY: i64 = 86_400_000_000;
-
-    #[test]
-    fn alerts_follow_the_period_and_its_grace() {
-        assert!(plan_allows_alerts(None, 0), "no plan: alerts still go out");
-        let period = PlanPeriod {
-            starts_at_us: 10 * DAY,
-            ends_at_us: Some(20 * DAY),
-            grace_days: 3,
-        };
-        assert!(!plan_allows_alerts(Some(&period), 9 * DAY));
-        assert!(plan_allows_alerts(Some(&period), 10 * DAY));
-        assert!(plan_allows_alerts(Some(&period), 22 * DAY), "in grace");
-        assert!(!plan_allows_alerts(Some(&period), 23 * DAY), "lapsed");
-        let open = PlanPeriod {
-            ends_at_us: None,
-            ..period
-        };
-        assert!(plan_allows_alerts(Some(&open), 1_000 * DAY));
     }
 }

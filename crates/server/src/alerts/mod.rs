@@ -9,7 +9,10 @@
 //! - [`email`]: plain-text mail through the operator's SMTP server;
 //! - [`webhook`]: a JSON POST signed with HMAC-SHA256, for an organization's SMS gateway;
 //! - [`signature`]: that signature, also what the billing system's incoming webhook is checked with;
-//! - [`text`]: the words of an alert in English and Spanish.
+//! - [`text`]: the words of an alert in English and Spanish;
+//! - [`webpush`]: Web Push to the browsers an account subscribed (RFC 8030/8291/8292), the one
+//!   channel that reads the store (its subscriptions); `vapid` the server's key and tokens, `ece`
+//!   the message encryption, `subscription` what a browser's subscription must be.
 
 pub mod email;
 pub mod fanout;
@@ -18,6 +21,7 @@ pub mod signature;
 pub mod silence;
 pub mod text;
 pub mod webhook;
+pub mod webpush;
 
 pub use fanout::watch_silence;
 
@@ -37,6 +41,8 @@ pub struct AlertSettings {
     pub silence_secs: u64,
     pub email: Option<email::EmailSettings>,
     pub webhook: Option<webhook::WebhookSettings>,
+    /// Always on: Web Push needs no account with anyone.
+    pub push: webpush::PushSettings,
 }
 
 impl Default for AlertSettings {
@@ -46,6 +52,7 @@ impl Default for AlertSettings {
             silence_secs: Self::DEFAULT_SILENCE_SECS,
             email: None,
             webhook: None,
+            push: webpush::PushSettings::default(),
         }
     }
 }
@@ -73,6 +80,7 @@ impl AlertSettings {
         if let Some(settings) = &self.webhook {
             webhook::WebhookChannel::new(settings)?;
         }
+        self.push.check()?;
         Ok(())
     }
 }

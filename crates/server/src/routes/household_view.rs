@@ -9,7 +9,6 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
-const DAY_US: i64 = 86_400_000_000;
 /// A year of grace is already generous; more is a typo.
 const MAX_GRACE_DAYS: u32 = 366;
 
@@ -111,11 +110,17 @@ fn instant(field: &str, text: &str) -> Result<i64, ApiError> {
 
 /// Whether `period` covers `now_us`, grace included.
 pub fn covers(period: &PlanPeriod, now_us: i64) -> bool {
-    let grace_us = i64::from(period.grace_days).saturating_mul(DAY_US);
-    now_us >= period.starts_at_us
-        && period
-            .ends_at_us
-            .is_none_or(|end| now_us < end.saturating_add(grace_us))
+    crate::plans::phase(period, now_us).covers()
+}
+
+/// A plan's period as JSON.
+pub fn view_period(period: &PlanPeriod, now_us: i64) -> PeriodView {
+    PeriodView {
+        starts_at: rfc3339(period.starts_at_us),
+        ends_at: period.ends_at_us.map(rfc3339),
+        grace_days: period.grace_days,
+        active: covers(period, now_us),
+    }
 }
 
 /// The household as `viewer` sees it.
@@ -141,18 +146,15 @@ pub fn view(household: &Household, viewer: AccountId, now_us: i64) -> HouseholdV
             .collect(),
         seats: HOUSEHOLD_SEATS,
         seats_left: household.seats_left(),
-        period: PeriodView {
-            starts_at: rfc3339(household.period.starts_at_us),
-            ends_at: household.period.ends_at_us.map(rfc3339),
-            grace_days: household.period.grace_days,
-            active: covers(&household.period, now_us),
-        },
+        period: view_period(&household.period, now_us),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DAY_US: i64 = 86_400_000_000;
 
     #[test]
     fn periods_cover_their_grace_and_no_more() {

@@ -212,7 +212,7 @@ async fn own_household(state: &AppState, account: &CurrentAccount) -> Result<Hou
 }
 
 /// The caller's household, if the caller owns it.
-async fn owned_household(state: &AppState, account: &CurrentAccount) -> Result<Household, ApiError> {
+pub(super) async fn owned_household(state: &AppState, account: &CurrentAccount) -> Result<Household, ApiError> {
     let household = own_household(state, account).await?;
     if household.owner != account.0.id {
         return Err(ApiError::forbidden("Only the household's owner can do this."));

@@ -1,7 +1,9 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/api/v1/openapi.json`.
 
-use super::{accounts, bundle, contacts, encounters, follow, households, log, uploads};
+use super::{
+    accounts, billing, bundle, contacts, encounters, follow, households, invitations, log, organizations, push, uploads,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -18,6 +20,11 @@ use utoipa::{Modify, OpenApi};
         bundle::export,
         households::create, households::current, households::invite, households::join, households::remove,
         households::leave, households::set_period,
+        push::key, push::subscribe, push::unsubscribe, push::test,
+        invitations::pending, invitations::revoke,
+        organizations::create, organizations::mine, organizations::read, organizations::add_admin, organizations::remove_admin,
+        organizations::set_plan, organizations::set_policy, organizations::seats, organizations::assign, organizations::reclaim,
+        organizations::coverage, billing::receive,
         uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         log::checkpoint, log::key, log::tile, log::inclusion, log::consistency,
     ),

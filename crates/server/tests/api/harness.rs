@@ -2,8 +2,13 @@
 
 use amparo_core::keys::LogKey;
 use amparo_server::alerts::fanout::Alerts;
+use amparo_server::alerts::webpush::vapid::VapidKey;
+use amparo_server::alerts::webpush::{PushSettings, WebPush};
 use amparo_server::limits::Limits;
 use amparo_server::log::Log;
+use amparo_server::plans::PlanSettings;
+use amparo_server::routes::billing::BillingSettings;
+use amparo_server::state::Services;
 use amparo_server::{AppState, serve};
 use amparo_store::Store;
 use futures::{SinkExt, StreamExt};
@@ -14,6 +19,26 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
+
+/// Web Push with a fresh key, taking endpoints on this machine (the tests' push services), and
+/// quick retries.
+pub fn test_web_push() -> WebPush {
+    let settings = PushSettings {
+        allow_loopback_endpoints: true,
+        ..PushSettings::default()
+    };
+    WebPush::new(VapidKey::generate(), &settings)
+        .expect("push settings")
+        .with_retries(3, Duration::from_millis(20))
+}
+
+/// What test servers are built with: in-app and Web Push alerts (see [`test_web_push`]).
+pub fn test_services() -> Services {
+    Services {
+        web_push: test_web_push(),
+        ..Services::ephemeral()
+    }
+}
 
 pub struct TestServer {
     pub base: String,
@@ -40,31 +65,45 @@ impl TestServer {
     }
 
     pub async fn start_with(limits: Limits) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store: Arc<dyn Store> = Arc::new(
-            amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
-                .await
-                .expect("sqlite store"),
-        );
-        Self::start_on(store, dir, limits).await
-    }
-
-    pub async fn start_on(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits) -> Self {
-        Self::start_full(store, dir, limits, Alerts::in_app_only()).await
+        Self::start_with_services(limits, test_services()).await
     }
 
     /// A server over SQLite with these alert settings (channels, silence).
     pub async fn start_with_alerts(limits: Limits, alerts: Alerts) -> Self {
+        Self::start_with_services(
+            limits,
+            Services {
+                alerts,
+                ..test_services()
+            },
+        )
+        .await
+    }
+
+    /// A server over SQLite with these `[plans]` and `[billing]` settings.
+    pub async fn start_with_plans(limits: Limits, plans: PlanSettings, billing: BillingSettings) -> Self {
+        Self::start_with_services(
+            limits,
+            Services {
+                plans,
+                billing,
+                ..test_services()
+            },
+        )
+        .await
+    }
+
+    pub async fn start_with_services(limits: Limits, services: Services) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> = Arc::new(
             amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
                 .await
                 .expect("sqlite store"),
         );
-        Self::start_full(store, dir, limits, alerts).await
+        Self::start_full(store, dir, limits, services).await
     }
 
-    pub async fn start_full(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits, alerts: Alerts) -> Self {
+    pub async fn start_full(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits, services: Services) -> Self {
         let media = dir.path().join("media");
         let scratch = dir.path().join("tmp");
         std::fs::create_dir_all(&media).expect("media dir");
@@ -80,7 +119,7 @@ impl TestServer {
         let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
             .await
             .expect("log starts");
-        let state = AppState::with_alerts(store.clone(), blobs, log, limits, scratch, alerts);
+        let state = AppState::with_services(store.clone(), blobs, log, limits, scratch, services);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();

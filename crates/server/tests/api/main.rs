@@ -2,6 +2,7 @@
 //! test says so), driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod billing;
 mod bundle;
 mod contacts;
 mod following;
@@ -9,5 +10,7 @@ mod harness;
 mod hostile;
 mod households;
 mod log;
+mod organizations;
+mod push;
 mod uploads;
 mod web;
