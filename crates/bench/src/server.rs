@@ -14,6 +14,7 @@ use amparo_core::keys::LogKey;
 use amparo_server::alerts::fanout::Alerts;
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::log::{Log, LogTasks};
+use amparo_server::state::Services;
 use amparo_server::{AppState, serve};
 use amparo_store::Store;
 use anyhow::{Context, Result};
@@ -88,7 +89,11 @@ impl BenchServer {
         let stop_log = CancellationToken::new();
         let as_store: Arc<dyn Store> = store.clone();
         let (log, log_tasks) = Log::start(as_store.clone(), key, checkpoint_interval, stop_log.clone()).await?;
-        let state = AppState::with_alerts(as_store, blobs.clone(), log, unthrottled(), scratch, alerts);
+        let services = Services {
+            alerts,
+            ..Services::ephemeral()
+        };
+        let state = AppState::with_services(as_store, blobs.clone(), log, unthrottled(), scratch, services);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let stop_http = CancellationToken::new();
