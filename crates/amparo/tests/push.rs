@@ -2,9 +2,8 @@
 //! protocol (tests/e2e/push-service.mjs, as strict as a real one about VAPID and encryption), and
 //! Debian's Firefox, headless, driven by puppeteer-core (tests/e2e/push.mjs). The person turns on
 //! "Alerts on this device" in Settings; another member of their household starts an encounter;
-//! the test passes only when the
-//! page's service worker has shown the notification, which Firefox shows only after decrypting
-//! the message with the subscription's keys.
+//! the test passes only when the page's service worker has shown the notification, which Firefox
+//! shows only after decrypting the message with the subscription's keys.
 //!
 //! Chromium cannot be used here: it subscribes only through Google's push service.
 
