@@ -6,6 +6,7 @@ use crate::alerts::webpush::vapid::VapidKey;
 use crate::alerts::webpush::{PushSettings, WebPush};
 use crate::limits::Limits;
 use crate::live::hub::Hub;
+use crate::live::view::RecentFollows;
 use crate::log::Log;
 use crate::plans::PlanSettings;
 use crate::ratelimit::RateLimits;
@@ -46,6 +47,8 @@ pub struct Inner {
     /// Cancelled when the server starts shutting down: long-lived connections (WebSockets)
     /// close then, so a graceful shutdown does not wait for them.
     pub closing: tokio_util::sync::CancellationToken,
+    /// Who followed which encounter lately, so the chain of custody records it once per while.
+    pub recent_follows: RecentFollows,
     /// What personal plans keep once lapsed (`[plans]`); see `plans::coverage`.
     pub plans: PlanSettings,
     /// The billing webhook's secret and rate limit (`[billing]`).
@@ -118,6 +121,7 @@ impl AppState {
             alerts: services.alerts,
             silence,
             closing: tokio_util::sync::CancellationToken::new(),
+            recent_follows: RecentFollows::default(),
             plans: services.plans,
             billing: BillingWebhook::new(&services.billing),
         }))

@@ -8,7 +8,7 @@
 //! expired session, closes the connection with code 4401, as a failed sign-in does.
 
 use super::hub::{Frame, OUTBOX_CAPACITY, Subscription};
-use super::view::{followable, live_message};
+use super::view::{followable, live_message, record_following};
 use crate::auth::token_hash;
 use crate::clock::now_us;
 use crate::state::AppState;
@@ -206,8 +206,19 @@ async fn handle(
                     "This connection follows too many encounters: unfollow one first.",
                 ));
             }
-            if let Err(e) = followable(state, account, id).await {
-                return Some(error(Some(&encounter), e.status().as_u16(), e.detail()));
+            let access = match followable(state, account, id).await {
+                Ok((_, access)) => access,
+                Err(e) => return Some(error(Some(&encounter), e.status().as_u16(), e.detail())),
+            };
+            if record_following(state, account, id, access, "follow live")
+                .await
+                .is_err()
+            {
+                return Some(error(
+                    Some(&encounter),
+                    503,
+                    "The server could not record this: try again.",
+                ));
             }
             // Subscribe before reading the snapshot, so no chunk falls between the two.
             follows

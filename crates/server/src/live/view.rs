@@ -3,12 +3,15 @@
 use super::hub::Frame;
 use crate::clock::{now_us, rfc3339};
 use crate::error::ApiError;
-use crate::routes::encounters::{Access, LocationInput};
+use crate::routes::encounters::{Access, LocationInput, location_of};
 use crate::state::AppState;
 use amparo_core::ids::{AccountId, EncounterId};
 use amparo_core::roles::Role;
-use amparo_store::{Account, Encounter, StoreError};
+use amparo_store::{AccessRecord, Account, Encounter, StoreError};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 
 /// A chunk newer than this means the phone is recording now.
@@ -74,14 +77,7 @@ pub async fn live_view(state: &AppState, encounter: &Encounter) -> Result<LiveVi
         started_at: rfc3339(encounter.started_at_us),
         ended_at: encounter.ended_at_us.map(rfc3339),
         detained_at: state.store.detained_at(encounter.id).await?.map(rfc3339),
-        location: match (encounter.latitude, encounter.longitude) {
-            (Some(latitude), Some(longitude)) => Some(LocationInput {
-                latitude,
-                longitude,
-                accuracy_m: encounter.accuracy_m,
-            }),
-            _ => None,
-        },
+        location: location_of(encounter),
         us_state: encounter.us_state.clone(),
         language: encounter.language.clone(),
         attorney_on_line: !state.store.encounter_attorneys(encounter.id).await?.is_empty(),
@@ -143,6 +139,52 @@ pub async fn followable(state: &AppState, account: &Account, id: EncounterId) ->
     Err(ApiError::forbidden(
         "Only the person who recorded this encounter, their household, an attorney assigned to it, or an admin may follow it.",
     ))
+}
+
+/// How often one follower's watching of one encounter is written to its chain of custody. The app
+/// re-reads the live state every few seconds; a custody row per read would bury the log, while
+/// one per ten minutes still shows who watched, and for how long.
+const FOLLOW_RECORD_EVERY: Duration = Duration::from_secs(600);
+
+/// When each (follower, encounter, action) was last written to the chain of custody, on this
+/// node. Forgotten after [`FOLLOW_RECORD_EVERY`], so it stays small.
+#[derive(Debug, Default)]
+pub struct RecentFollows(Mutex<HashMap<(AccountId, EncounterId, &'static str), Instant>>);
+
+impl RecentFollows {
+    /// True if this should be recorded now (and remembers that it was).
+    fn due(&self, key: (AccountId, EncounterId, &'static str)) -> bool {
+        let now = Instant::now();
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.retain(|_, at| now.duration_since(*at) < FOLLOW_RECORD_EVERY);
+        if seen.contains_key(&key) {
+            return false;
+        }
+        seen.insert(key, now);
+        true
+    }
+}
+
+/// Writes someone other than the owner following an encounter into its chain of custody, at most
+/// once per [`FOLLOW_RECORD_EVERY`] per follower, encounter and action.
+pub async fn record_following(
+    state: &AppState,
+    account: &Account,
+    encounter: EncounterId,
+    access: Access,
+    action: &'static str,
+) -> Result<(), StoreError> {
+    if access == Access::Owner || !state.recent_follows.due((account.id, encounter, action)) {
+        return Ok(());
+    }
+    let record = AccessRecord {
+        encounter,
+        account: account.id,
+        role: access.as_str().to_owned(),
+        action: action.to_owned(),
+        at_us: now_us(),
+    };
+    state.store.record_access(&record).await
 }
 
 /// Whether both accounts are in the same household now (someone who left no longer follows).

@@ -362,15 +362,20 @@ fn parse_id(id: &str) -> Result<EncounterId, ApiError> {
     id.parse().map_err(|_| ApiError::not_found("No such encounter."))
 }
 
-fn view(encounter: &Encounter, uploads: &[Upload]) -> EncounterView {
-    let location = match (encounter.latitude, encounter.longitude) {
+/// Where the encounter is, as the person shared it; `None` when they shared no place.
+pub fn location_of(encounter: &Encounter) -> Option<LocationInput> {
+    match (encounter.latitude, encounter.longitude) {
         (Some(latitude), Some(longitude)) => Some(LocationInput {
             latitude,
             longitude,
             accuracy_m: encounter.accuracy_m,
         }),
         _ => None,
-    };
+    }
+}
+
+fn view(encounter: &Encounter, uploads: &[Upload]) -> EncounterView {
+    let location = location_of(encounter);
     EncounterView {
         id: encounter.id.to_string(),
         owner: encounter.owner.to_string(),

@@ -3,18 +3,18 @@
 //! encounters, the live WebSocket, and the status page an emergency contact's link opens.
 //!
 //! Who may follow: the owner, their household, an assigned attorney, an admin
-//! ([`crate::live::view::followable`]). Anyone but the owner starting to follow, or starting to
-//! watch a recording, is written to the chain of custody; the second-by-second fetches that
-//! follow are not (they would bury the log).
+//! ([`crate::live::view::followable`]). Anyone but the owner following (here or on the live
+//! socket), or starting to watch a recording, is written to the chain of custody, once per ten
+//! minutes per follower (`live::view::record_following`): the app re-reads the state every few
+//! seconds, and a row per read would bury the log.
 
 use crate::auth::CurrentAccount;
 use crate::clock::now_us;
 use crate::error::ApiError;
-use crate::live::view::{LiveView, followable, live_view};
-use crate::routes::encounters::Access;
+use crate::live::view::{LiveView, followable, live_view, record_following};
 use crate::state::AppState;
 use amparo_core::ids::{ContactId, EncounterId, RecordingId};
-use amparo_store::{AccessRecord, Encounter, chunk_blob_key};
+use amparo_store::chunk_blob_key;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
@@ -44,26 +44,6 @@ fn encounter_id(id: &str) -> Result<EncounterId, ApiError> {
     id.parse().map_err(|_| ApiError::not_found("No such encounter."))
 }
 
-async fn record(
-    state: &AppState,
-    account: &CurrentAccount,
-    encounter: &Encounter,
-    access: Access,
-    action: &str,
-) -> Result<(), ApiError> {
-    if access == Access::Owner {
-        return Ok(());
-    }
-    let record = AccessRecord {
-        encounter: encounter.id,
-        account: account.0.id,
-        role: access.as_str().to_owned(),
-        action: action.to_owned(),
-        at_us: now_us(),
-    };
-    Ok(state.store.record_access(&record).await?)
-}
-
 /// The encounter's live state.
 #[utoipa::path(get, path = "/api/v1/encounters/{id}/live", tag = "following", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = LiveView), (status = 401), (status = 403), (status = 404)))]
@@ -73,7 +53,7 @@ pub async fn live(
     Path(id): Path<String>,
 ) -> Result<Json<LiveView>, ApiError> {
     let (encounter, access) = followable(&state, &account.0, encounter_id(&id)?).await?;
-    record(&state, &account, &encounter, access, "follow live").await?;
+    record_following(&state, &account.0, encounter.id, access, "follow live").await?;
     Ok(Json(live_view(&state, &encounter).await?))
 }
 
@@ -239,7 +219,7 @@ pub async fn media(
         ));
     }
     if query.from == 0 {
-        record(&state, &account, &encounter, access, "watch recording").await?;
+        record_following(&state, &account.0, encounter.id, access, "watch recording").await?;
     }
     let mut body = Vec::new();
     let mut next = query.from;
