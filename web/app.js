@@ -15,14 +15,23 @@
 //   screens/contacts.js: emergency contacts and prepared messages; screens/detained.js: the
 //   "I'm being detained" button; screens/where.js: a place as text and a map link;
 //   screens/status.js: the page an emergency contact's link opens (no account, no recording).
+// - The attorney line: lib/call.js: one WebRTC call signaled over the live channel;
+//   lib/line.js: the person's request and call (sharing the recorder's camera);
+//   screens/attorney-panel.js: that on the recording screen; lib/desk.js: an attorney's duty,
+//   rings and call; screens/ring.js: a ring above every screen; screens/console.js (+
+//   console-call.js): the attorney console; screens/org.js (+ vet.js), screens/coverage.js:
+//   an organization's attorneys, state policy and coverage, for its admins.
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
-import { session, saveSession } from "./lib/api.js";
+import { api, session, saveSession } from "./lib/api.js";
 import { startUploader, uploads, status } from "./lib/uploader.js";
 import { recoverInterrupted } from "./lib/recorder.js";
 import { ensureConnected, feed } from "./lib/live.js";
 import { startAlertBanner } from "./screens/alerts.js";
+import { startLine } from "./lib/line.js";
+import { startDesk } from "./lib/desk.js";
+import { startRing } from "./screens/ring.js";
 import * as home from "./screens/home.js";
 import * as login from "./screens/login.js";
 import * as recording from "./screens/recording.js";
@@ -33,6 +42,9 @@ import * as translations from "./screens/translations.js";
 import * as followScreen from "./screens/follow.js";
 import * as contacts from "./screens/contacts.js";
 import * as statusScreen from "./screens/status.js";
+import * as consoleScreen from "./screens/console.js";
+import * as org from "./screens/org.js";
+import * as coverage from "./screens/coverage.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -46,12 +58,18 @@ const ROUTES = {
   follow: { screen: followScreen, private: true },
   contacts: { screen: contacts, private: true },
   status: { screen: statusScreen },
+  console: { screen: consoleScreen, private: true },
+  org: { screen: org, private: true },
+  coverage: { screen: coverage, private: true },
 };
 
 /** What screens share: the live recording (it outlives any one screen) and navigation. */
 export const app = {
   live: null,
   openEncounters: [],
+  // What navigation offers this account: the console to attorneys, the organization screens to
+  // an organization's admins. Read from the server after each log-in (roles change).
+  account: { token: null, roles: [], orgAdmin: false },
   navigate(path) {
     if (location.hash === `#/${path}`) route();
     else location.hash = `#/${path}`;
@@ -68,6 +86,7 @@ async function route() {
   const entry = ROUTES[name] ?? ROUTES[""];
   ensureConnected(); // the live channel follows the session: opened on log-in, closed on log-out
   if (entry.private && !session()) return app.navigate("login");
+  refreshAccount();
   leaving?.();
   leaving = null;
   renderChrome(name);
@@ -90,11 +109,40 @@ function renderChrome(current) {
       h("span", { class: "tab-icon", "aria-hidden": "true" }, icon),
       h("span", {}, t(`nav.${name || "home"}`)),
     );
+  const roles = app.account.roles;
   mount(
     document.getElementById("tabbar"),
-    h("div", { class: "tabs", role: "navigation", "aria-label": t("nav.label") }, item("", "●"), item("rights", "§"), item("history", "≡"), item("settings", "⚙")),
+    h(
+      "div",
+      { class: "tabs", role: "navigation", "aria-label": t("nav.label") },
+      item("", "●"),
+      roles.includes("attorney") ? item("console", "☎") : null,
+      app.account.orgAdmin ? item("org", "⚖") : null,
+      item("rights", "§"),
+      item("history", "≡"),
+      item("settings", "⚙"),
+    ),
   );
   document.querySelector(".skip-link").textContent = t("nav.skip");
+}
+
+/** Roles and organizations administered, asked once per session (and again on each log-in). */
+async function refreshAccount() {
+  const current = session();
+  const token = current?.token ?? null;
+  if (app.account.token === token) return;
+  app.account = { token, roles: current?.account?.roles ?? [], orgAdmin: false };
+  if (!token) return;
+  try {
+    const [me, orgs] = await Promise.all([api("/api/v1/accounts/me"), api("/api/v1/organizations/mine")]);
+    if (app.account.token !== token) return;
+    app.account = { token, roles: me.roles ?? [], orgAdmin: orgs.length > 0 };
+    const name = location.hash.replace(/^#\/?/, "").split("/")[0];
+    renderChrome(name);
+  } catch {
+    // Offline: the roles the log-in gave stay; asked again on the next log-in.
+    app.account.token = null;
+  }
 }
 
 function updateConnection() {
@@ -117,6 +165,9 @@ async function start() {
   feed.addEventListener("state", (event) => (document.body.dataset.live = event.detail.state));
   uploads.addEventListener("state", updateConnection);
   startAlertBanner(document.getElementById("alerts"));
+  startLine(() => app.live);
+  startDesk();
+  startRing(document.getElementById("ring"), app);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
       // Without the worker the app still works online; only offline start is lost.

@@ -11,7 +11,7 @@
 
 import { mkdir } from "node:fs/promises";
 import * as phone from "./lib/phone.mjs";
-import { AUDIT } from "./lib/screens.mjs";
+import { auditScreen } from "./lib/screens.mjs";
 
 const [base, outDir] = process.argv.slice(2);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,13 +45,7 @@ function expectStatus(result, status, what) {
 }
 
 /** Screenshot and accessibility audit of what a page shows now. */
-async function audit(page, name, problems, shots) {
-  await page.waitForTimeout(300);
-  const path = `${outDir}/screenshots/${name}.png`;
-  await page.screenshot({ path });
-  shots.push(path);
-  for (const problem of await page.evaluate(AUDIT)) problems.push(`${name}: ${problem}`);
-}
+const audit = (page, name, problems, shots) => auditScreen(page, outDir, name, problems, shots);
 
 /** Ana's household, with Ben in it, made through the API as the owner and the invitee would. */
 async function household(owner, member) {
@@ -122,17 +116,10 @@ async function main() {
     // Ben has the app open, its live channel ready; the clocks are this machine's.
     await ben.goto("/#/");
     await ben.waitForSelector("body[data-live=ready]", { timeout: 15_000 });
-    await ben.evaluate(() => {
-      new MutationObserver((_, observer) => {
-        if (document.querySelector(".alert-banner[data-kind=encounter_started]")) {
-          window.__alertShownAt = Date.now();
-          observer.disconnect();
-        }
-      }).observe(document.getElementById("alerts"), { childList: true, subtree: true });
-    });
+    await phone.timeAppearance(ben, "alerts", ".alert-banner[data-kind=encounter_started]", "__alertShownAt");
     await ana.goto("/#/");
     await ana.waitForSelector("#record-button");
-    await ana.evaluate(() => document.getElementById("record-button").addEventListener("click", () => (window.__pressedAt = Date.now()), { capture: true }));
+    await phone.timePress(ana, "record-button", "__pressedAt");
     await ana.click("#record-button");
     const banner = await ben.waitForSelector(".alert-banner[data-kind=encounter_started]", { timeout: 10_000 });
     const pressedAt = await ana.evaluate(() => window.__pressedAt);

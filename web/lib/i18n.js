@@ -75,6 +75,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/** Whether English (the reference) has `key`: for messages named by a server's code. */
+export function has(key) {
+  return typeof reference[key] === "string";
+}
+
 /** The keys this session fell back to English for, for the translators' report. */
 export function missingThisSession() {
   return [...missing].sort();

@@ -1,6 +1,8 @@
 // The live channel: one WebSocket to the server that brings alerts (someone in the household was
 // stopped, an attorney joined, the recording went silent, they were detained) and, for the
-// encounters this page follows, every chunk's arrival and every change of state.
+// encounters this page follows, every chunk's arrival and every change of state. It also carries
+// the attorney line (docs/attorney-line.md): an attorney's duty and its heartbeat, offers, and a
+// call's signaling, for either side.
 //
 // Browsers cannot set headers on a WebSocket, so the session token is the first message. The
 // server pings; when the socket closes we reconnect with a growing, jittered delay, except on
@@ -8,19 +10,39 @@
 
 import { api, session, ApiError } from "./api.js";
 
-/** Fires "alert", "progress", "live" and "error" (each with the server's message as `detail`),
- * "state" ({ state: "connecting" | "ready" | "closed" }) and "unauthorized". */
+/** Fires each server message by its type, with the message as `detail` (see MESSAGES), "state"
+ * ({ state: "connecting" | "ready" | "closed" }) and "unauthorized". */
 export const feed = new EventTarget();
 export const liveStatus = { state: "closed" };
 
 const UNAUTHORIZED = 4401;
 const MAX_DELAY_MS = 15_000;
+/** An attorney on duty says so every 3 s; the server stops offering calls after 10 s of silence. */
+const HEARTBEAT_MS = 3000;
+const MESSAGES = [
+  "alert",
+  "progress",
+  "live",
+  "error",
+  // The attorney line: the attorney's side, the member's side, and an organization's admins.
+  "duty",
+  "offer",
+  "offer_withdrawn",
+  "accept_refused",
+  "call",
+  "attorney_status",
+  "signal",
+  "hangup",
+  "coverage_gap",
+];
 
 let socket = null;
 let token = null;
 let attempts = 0;
 let reconnect = null;
 const followed = new Map(); // encounter id -> how many screens follow it
+let onDuty = false; // this attorney asked to be on duty: said again after every reconnect
+let heartbeat = null;
 
 /** Connects with the current session (or reconnects if the session changed); disconnects when
  * there is none. Safe to call on every navigation. */
@@ -33,6 +55,7 @@ export function ensureConnected() {
 }
 
 export function disconnect() {
+  if (onDuty) setDuty(false); // off duty with the session that was on it
   clearTimeout(reconnect);
   reconnect = null;
   token = null;
@@ -49,6 +72,28 @@ export function disconnect() {
 export function follow(encounterId) {
   followed.set(encounterId, (followed.get(encounterId) ?? 0) + 1);
   send({ type: "follow", encounter: encounterId });
+}
+
+/** An attorney goes on duty (or off): sent now if connected and again after every reconnect, with
+ * a heartbeat every 3 s while on duty. The server's answer comes as a "duty" message. */
+export function setDuty(on) {
+  onDuty = Boolean(on);
+  clearInterval(heartbeat);
+  heartbeat = null;
+  if (onDuty) heartbeat = setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
+  send({ type: "duty", on: onDuty });
+}
+
+export function dutyWanted() {
+  return onDuty;
+}
+
+/** Sends a message now; false when the channel is not ready (the caller decides what to do). */
+export function send(message) {
+  // Before "ready" the follow list and duty are sent in full when the server answers the auth.
+  if (socket?.readyState !== WebSocket.OPEN || liveStatus.state !== "ready") return false;
+  socket.send(JSON.stringify(message));
+  return true;
 }
 
 export function unfollow(encounterId) {
@@ -108,16 +153,12 @@ function receive(ws, event) {
     attempts = 0;
     setState("ready");
     for (const id of followed.keys()) ws.send(JSON.stringify({ type: "follow", encounter: id }));
+    if (onDuty) ws.send(JSON.stringify({ type: "duty", on: true }));
     return;
   }
-  if (["alert", "progress", "live", "error"].includes(message.type)) {
+  if (MESSAGES.includes(message.type)) {
     feed.dispatchEvent(new CustomEvent(message.type, { detail: message }));
   }
-}
-
-function send(message) {
-  // Before "ready" the follow list is sent in full when the server answers the auth.
-  if (socket?.readyState === WebSocket.OPEN && liveStatus.state === "ready") socket.send(JSON.stringify(message));
 }
 
 function scheduleReconnect() {

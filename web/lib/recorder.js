@@ -127,7 +127,7 @@ export async function startRecording({ situation, existing = null }) {
         language: currentLanguage(),
         us_state: settings.usState || undefined,
         location: location ?? undefined,
-        wants_attorney: false,
+        wants_attorney: Boolean(settings.askAttorney && settings.attorneyLine),
       },
     }));
   const recording = await queue.createRecording(encounter.localId, mediaRecorder.mimeType || mediaType || "video/webm");

@@ -8,6 +8,9 @@ const DEFAULTS = {
   situation: "street",
   usState: "",
   shareLocation: false,
+  askAttorney: true, // the button also asks for an attorney, when the plan has an attorney line
+  attorneyLine: false, // whether it had one when last asked (GET /api/v1/coverage), for offline starts
+  callsRelayOnly: false, // calls go through the server's relay: the other side never sees this address
 };
 
 function load() {

@@ -59,7 +59,7 @@ function megabytes(bytes) {
 }
 
 /** Fetches the bundle with the session token (a plain link cannot send it) and saves it. */
-async function downloadBundle(id, button, alert) {
+export async function downloadBundle(id, button, alert) {
   button.disabled = true;
   alert.textContent = "";
   button.textContent = t("history.preparing");

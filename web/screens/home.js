@@ -9,6 +9,7 @@ import { pending } from "../lib/uploader.js";
 import { SITUATIONS } from "../lib/rights.js";
 import { choice, situationOptions, cameraOptions } from "./choice.js";
 import { following } from "./following.js";
+import { api } from "../lib/api.js";
 
 export async function render({ app }) {
   const alert = h("p", { class: "alert", role: "alert", id: "home-error" });
@@ -34,6 +35,7 @@ export async function render({ app }) {
     button,
     h("p", { class: "hint center", id: "record-hint" }, t("home.button_hint")),
     alert,
+    attorneyChoice(),
     situationPicker(),
     cameraPicker(),
     h("a", { class: "button secondary wide", href: "#/contacts", id: "contacts-link" }, t("home.contacts")),
@@ -92,6 +94,22 @@ async function openBanner(app, alert) {
     h("p", {}, t("home.open_text", { started: new Date(encounter.startedAt).toLocaleTimeString(), waiting: clock(waitingSeconds) })),
     h("div", { class: "row" }, resume, end, endDetained),
   );
+}
+
+/** "Call an attorney too": offered when the person's plan has an attorney line (asked of the
+ * server each time, remembered for a start with no network). */
+function attorneyChoice() {
+  const box = h("input", { type: "checkbox", class: "big", id: "ask-attorney", checked: settings.askAttorney, onchange: (e) => saveSetting("askAttorney", e.target.checked) });
+  const field = h("div", { class: "field check", id: "ask-attorney-field", hidden: !settings.attorneyLine }, box, h("label", { for: "ask-attorney" }, t("home.ask_attorney")));
+  api("/api/v1/coverage")
+    .then((coverage) => {
+      saveSetting("attorneyLine", Boolean(coverage?.attorney_line));
+      field.hidden = !settings.attorneyLine;
+    })
+    .catch(() => {
+      // Offline: what the server said last time stands.
+    });
+  return field;
 }
 
 function situationPicker() {

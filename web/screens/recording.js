@@ -12,6 +12,7 @@ import { cardView } from "./rights.js";
 import { choice, situationOptions } from "./choice.js";
 import { officerCard, discreetMode } from "./overlays.js";
 import { detainedControl } from "./detained.js";
+import { attorneyPanel } from "./attorney-panel.js";
 
 let timer = null;
 let listeners = [];
@@ -153,6 +154,7 @@ export async function render({ app }) {
     failure,
     live.stopped ? null : detained.line,
     actions,
+    live.stopped ? null : attorneyPanel(live, listen),
     live.stopped ? h("p", { class: "hint" }, t("recording.ended_text")) : preview,
     receiptLine,
     h("h2", {}, t("recording.rights")),

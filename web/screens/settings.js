@@ -58,6 +58,13 @@ export async function render({ app }) {
       : null,
     h("div", { class: "field" }, h("label", { for: "us-state" }, t("settings.state")), stateSelect, h("p", { class: "hint" }, t("settings.state_hint"))),
     h("div", { class: "field check" }, location, h("label", { for: "share-location" }, t("settings.location")), h("p", { class: "hint" }, t("settings.location_hint"))),
+    h(
+      "div",
+      { class: "field check" },
+      h("input", { type: "checkbox", class: "big", id: "calls-relay-only", checked: settings.callsRelayOnly, onchange: (e) => saveSetting("callsRelayOnly", e.target.checked) }),
+      h("label", { for: "calls-relay-only" }, t("settings.relay_only")),
+      h("p", { class: "hint" }, t("settings.relay_only_hint")),
+    ),
     me ? await alertsHere() : null,
     me ? await account(app, me) : h("a", { class: "button primary", href: "#/login" }, t("login.submit")),
     h("p", {}, h("a", { href: "#/translations" }, t("settings.translations"))),

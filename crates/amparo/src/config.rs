@@ -4,6 +4,7 @@
 
 use crate::cli::ServeFlags;
 use amparo_server::alerts::AlertSettings;
+use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::plans::PlanSettings;
 use amparo_server::routes::billing::BillingSettings;
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 11] = [
     "listen",
     "data_dir",
     "database_url",
@@ -27,6 +28,9 @@ const SECTIONS: [&str; 8] = [
     "alerts",
     "plans",
     "billing",
+    "dispatch",
+    "turn",
+    "metrics",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +45,9 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub plans: PlanSettings,
     pub billing: BillingSettings,
+    pub dispatch: DispatchConfig,
+    pub turn: TurnSettings,
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -54,6 +61,9 @@ impl Default for Settings {
             alerts: AlertSettings::default(),
             plans: PlanSettings::default(),
             billing: BillingSettings::default(),
+            dispatch: DispatchConfig::default(),
+            turn: TurnSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -95,6 +105,10 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     anyhow::ensure!(
         settings.limits.max_chunk_bytes > 0,
         "limits.max_chunk_bytes must be above 0"
+    );
+    anyhow::ensure!(
+        settings.limits.rapid_resolution <= 15,
+        "limits.rapid_resolution must be an H3 resolution, 0 to 15 (8: cells of about 0.74 km²)"
     );
     settings.alerts.check()?;
     settings.billing.check()?;

@@ -5,6 +5,7 @@ use crate::keyfile;
 use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
+use amparo_server::attorney::LineSettings;
 use amparo_server::log::Log;
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
@@ -79,6 +80,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         web_push,
         plans: settings.plans,
         billing: settings.billing.clone(),
+        attorney: LineSettings {
+            dispatch: settings.dispatch.clone(),
+            turn: settings.turn.clone(),
+            metrics: settings.metrics.clone(),
+        },
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 

@@ -6,58 +6,19 @@
 
 mod common;
 
-use common::{Amparo, bundle_media, webm};
+use common::{Amparo, assert_no_audit_problems, bundle_media, verify_file, webm};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One browser at a time: two cores cannot encode several fake cameras and keep time.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn e2e_dir() -> PathBuf {
-    common::npm_dir("e2e")
-}
-
-fn ensure_tools() {
-    let chromium = std::env::var("AMPARO_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "{chromium} is missing: these tests need Debian's chromium (apt-get install chromium); .ci/run installs it"
-    );
-    common::ensure_npm_packages(&e2e_dir(), "playwright-core");
-}
-
 /// Runs a scenario in the browser; returns its JSON line and the folder it wrote to.
 fn run_scenario(amparo: &Amparo, name: &str) -> (Value, PathBuf) {
-    ensure_tools();
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(name);
-    let _ = std::fs::remove_dir_all(&out);
-    let output = Command::new("node")
-        .arg(e2e_dir().join("scenario.mjs"))
-        .args([name, &amparo.base])
-        .arg(&out)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "scenario {name} failed:\n{stderr}\n{stdout}");
-    let line = stdout.lines().last().expect("the scenario printed its result");
-    (serde_json::from_str(line).expect("result is JSON"), out)
-}
-
-/// `amparo verify` on a bundle file, as a court would run it.
-fn verify_file(path: &Path) {
-    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
-        .arg("verify")
-        .arg(path)
-        .output()
-        .expect("amparo verify runs");
-    assert!(
-        output.status.success(),
-        "{} verifies:\n{}",
-        path.display(),
-        String::from_utf8_lossy(&output.stdout)
-    );
+    common::ensure_browser_tools();
+    let out = common::e2e_out(name);
+    let result = common::run_e2e("scenario.mjs", &[name.as_ref(), amparo.base.as_ref(), out.as_ref()]);
+    (result, out)
 }
 
 /// The encounter's bundle verifies with `amparo verify`, both as exported through the API and as
@@ -237,20 +198,10 @@ async fn screens_fit_phones_in_english_and_spanish() {
 /// Runs `tests/e2e/<script>.mjs BASE OUT` (a scenario with several phones of its own); returns
 /// its JSON line and the folder it wrote to.
 fn run_script(amparo: &Amparo, script: &str) -> (Value, PathBuf) {
-    ensure_tools();
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(script);
-    let _ = std::fs::remove_dir_all(&out);
-    let output = Command::new("node")
-        .arg(e2e_dir().join(format!("{script}.mjs")))
-        .arg(&amparo.base)
-        .arg(&out)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{script} failed:\n{stderr}\n{stdout}");
-    let line = stdout.lines().last().expect("the scenario printed its result");
-    (serde_json::from_str(line).expect("result is JSON"), out)
+    common::ensure_browser_tools();
+    let out = common::e2e_out(script);
+    let result = common::run_e2e(&format!("{script}.mjs"), &[amparo.base.as_ref(), out.as_ref()]);
+    (result, out)
 }
 
 /// Issue 5's browser test: two household members in two browser contexts; one presses the
@@ -362,19 +313,4 @@ async fn a_household_member_is_alerted_within_two_seconds_and_follows_the_live_r
         .export_and_verify(token, encounter_id, &out.join("bundle.zip"))
         .await;
     assert!(ok, "the bundle verifies:\n{report}");
-}
-
-/// The accessibility audit (touch targets, labels, contrast) found nothing on the screens it saw.
-fn assert_no_audit_problems(details: &Value) {
-    let problems: Vec<&str> = details["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "touch targets, labels and contrast:\n{}",
-        problems.join("\n")
-    );
 }

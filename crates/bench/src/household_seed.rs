@@ -136,7 +136,7 @@ async fn household(store: &dyn Store, hash: &str, h: usize, active: bool) -> Res
     Ok(Some(Family { owner, others: tokens }))
 }
 
-async fn account(store: &dyn Store, hash: &str, username: String) -> Result<AccountId> {
+pub async fn account(store: &dyn Store, hash: &str, username: String) -> Result<AccountId> {
     let id = AccountId::new();
     store
         .create_account(&NewAccount {
@@ -151,7 +151,7 @@ async fn account(store: &dyn Store, hash: &str, username: String) -> Result<Acco
 }
 
 /// A session valid for a day; its bearer token.
-async fn session(store: &dyn Store, account: AccountId) -> Result<String> {
+pub async fn session(store: &dyn Store, account: AccountId) -> Result<String> {
     let token = new_token();
     let now = now_us();
     store

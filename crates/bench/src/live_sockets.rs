@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 const CONNECT_AT_ONCE: usize = 64;
 const READY_WITHIN: Duration = Duration::from_secs(10);
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// One alert as a listener saw it.
 #[derive(Debug)]
@@ -44,14 +44,8 @@ pub struct Listeners {
 /// Connects and signs in one socket per token, `CONNECT_AT_ONCE` at a time, and starts a
 /// listener on each that sends every `encounter_started` alert it receives to `arrivals`.
 pub async fn connect(base: &str, tokens: &[&str], arrivals: UnboundedSender<Arrival>) -> Result<Listeners> {
-    let url = format!("ws{}/api/v1/live", base.trim_start_matches("http"));
-    let sockets: Vec<Socket> = futures::stream::iter(tokens)
-        .map(|token| sign_in(&url, token))
-        .buffered(CONNECT_AT_ONCE)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_>>()?;
+    let url = live_url(base);
+    let sockets = open_each(tokens, |token| sign_in(&url, token)).await?;
     let stop = CancellationToken::new();
     let tasks = sockets
         .into_iter()
@@ -61,7 +55,28 @@ pub async fn connect(base: &str, tokens: &[&str], arrivals: UnboundedSender<Arri
     Ok(Listeners { tasks, stop })
 }
 
-async fn sign_in(url: &str, token: &str) -> Result<Socket> {
+/// The live WebSocket's address on the server at `base`.
+pub fn live_url(base: &str) -> String {
+    format!("ws{}/api/v1/live", base.trim_start_matches("http"))
+}
+
+/// Opens one socket per token with `open`, `CONNECT_AT_ONCE` at a time, in the tokens' order.
+pub async fn open_each<'a, T: ?Sized + 'a, F, Fut>(tokens: &'a [&'a T], open: F) -> Result<Vec<Socket>>
+where
+    F: Fn(&'a T) -> Fut,
+    Fut: std::future::Future<Output = Result<Socket>>,
+{
+    futures::stream::iter(tokens.iter().copied())
+        .map(open)
+        .buffered(CONNECT_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// Opens the live WebSocket and signs in; returns it once the server said it is ready.
+pub async fn sign_in(url: &str, token: &str) -> Result<Socket> {
     let (mut socket, _) = tokio_tungstenite::connect_async(url)
         .await
         .context("opening the live WebSocket")?;

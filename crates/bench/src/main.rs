@@ -19,6 +19,12 @@
 //!   last member's in-app alert, against the start alone; [`household_seed`] writes the
 //!   population through the `Store` trait, [`live_sockets`] are the members' live WebSockets,
 //!   [`paced_starts`] the open-loop starts, [`open_files`] the descriptor limit they need.
+//! - [`attorney_dispatch`]: 1,000 attorneys on duty ([`attorney_sockets`], their consoles),
+//!   500 starts a second asking for one: start to the first offer, against the start alone;
+//!   [`dispatch_decision`]: the core dispatcher's decision alone, against a tick.
+//! - [`rapid_match`]: `watch-match` (an incident's cell against 100,000 subscribers' areas) and
+//!   `plate-search` (1,000,000 vehicles, confusable characters and wildcards), each against a
+//!   key read of the same store; [`rapid_seed`] writes their populations.
 //! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
 //!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
 //!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
@@ -26,10 +32,13 @@
 //! - [`stats`], [`outcome`]: percentiles, units, and the summary table; [`cpu`]: the process's
 //!   CPU time, to tell a CPU-bound run from one waiting on the disk.
 
+mod attorney_dispatch;
+mod attorney_sockets;
 mod blob_floor;
 mod checkpoints;
 mod cpu;
 mod disk;
+mod dispatch_decision;
 mod floor;
 mod household_alerts;
 mod household_seed;
@@ -42,6 +51,8 @@ mod paced;
 mod paced_starts;
 mod phone;
 mod phone_app;
+mod rapid_match;
+mod rapid_seed;
 mod receipts;
 mod server;
 mod stats;
@@ -85,12 +96,19 @@ enum Command {
     PhoneApp,
     /// Encounter starts at a steady rate: start to the last household member's in-app alert.
     HouseholdAlerts,
+    /// Attorneys on duty over WebSockets, starts asking for one: start to offer, and the
+    /// dispatch decision alone.
+    AttorneyDispatch,
+    /// One incident's cell against 100,000 subscribers' watch areas: who to alert, p99.
+    WatchMatch,
+    /// Plate search with a confusable character and a wildcard over 1,000,000 vehicles, p99.
+    PlateSearch,
 }
 
 #[derive(Debug, Args)]
 struct Flags {
     /// Length of each timed run, in seconds [default: receipts 60, checkpoint-latency 15,
-    /// ingest 20, log-appends 10, phone-app 20 per press, household-alerts 10].
+    /// ingest 20, log-appends 10, phone-app 20 per press, household-alerts 10, attorney-dispatch 60].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=600))]
     seconds: Option<u64>,
     /// Phones in the receipts and checkpoint-latency runs.
@@ -114,6 +132,18 @@ struct Flags {
     /// Encounter starts per second in the household-alerts run.
     #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=5_000))]
     starts_per_second: u32,
+    /// Attorneys on duty in the attorney-dispatch run.
+    #[arg(long, global = true, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    attorneys: u32,
+    /// Encounter starts per second in the attorney-dispatch run.
+    #[arg(long, global = true, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    dispatch_starts_per_second: u32,
+    /// Subscribers (one watch area each) in the watch-match run.
+    #[arg(long, global = true, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    subscribers: u32,
+    /// Vehicles in the registry for the plate-search run.
+    #[arg(long, global = true, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    vehicles: u32,
 }
 
 impl Flags {
@@ -185,6 +215,34 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
         println!("household-alerts: {households} households of six, {rate} encounter starts a second, {seconds} s");
         server::settle_disk().await;
         report(&mut outcomes, household_alerts::run(households, seconds, rate).await?);
+    }
+    if all || matches!(cli.command, Command::AttorneyDispatch) {
+        let (attorneys, rate, seconds) = (f.attorneys as usize, f.dispatch_starts_per_second, f.seconds(60));
+        println!(
+            "attorney-dispatch: {attorneys} attorneys on duty, {rate} starts a second asking for one, {seconds} s"
+        );
+        server::settle_disk().await;
+        report(&mut outcomes, attorney_dispatch::run(attorneys, seconds, rate).await?);
+    }
+    if all || matches!(cli.command, Command::WatchMatch) {
+        println!(
+            "watch-match: {} subscribers with a watch area each, one incident cell at a time",
+            f.subscribers
+        );
+        report(
+            &mut outcomes,
+            vec![rapid_match::watch_match(f.subscribers as usize).await?],
+        );
+    }
+    if all || matches!(cli.command, Command::PlateSearch) {
+        println!(
+            "plate-search: {} vehicles, searches with a confusable character and a wildcard",
+            f.vehicles
+        );
+        report(
+            &mut outcomes,
+            vec![rapid_match::plate_search(f.vehicles as usize).await?],
+        );
     }
     print_load("end");
     outcome::print_table(&outcomes);

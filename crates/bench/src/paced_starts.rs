@@ -56,6 +56,18 @@ pub fn client() -> Result<Client> {
 
 /// `count` starts at `per_second`, owner `i % owners.len()` for start `i`.
 pub async fn run(client: &Client, base: &str, owners: &[String], count: usize, per_second: u32) -> Result<Starts> {
+    run_with(client, base, owners, count, per_second, &body()).await
+}
+
+/// `run`, each start sending `body`.
+pub async fn run_with(
+    client: &Client,
+    base: &str,
+    owners: &[String],
+    count: usize,
+    per_second: u32,
+    body: &Value,
+) -> Result<Starts> {
     ensure!(!owners.is_empty(), "no owners to start encounters");
     let url = format!("{base}/api/v1/encounters");
     let period = Duration::from_secs(1) / per_second;
@@ -71,7 +83,7 @@ pub async fn run(client: &Client, base: &str, owners: &[String], count: usize, p
             late += 1;
         }
         let owner = i % owners.len();
-        let request = client.post(&url).bearer_auth(&owners[owner]).json(&body()).build()?;
+        let request = client.post(&url).bearer_auth(&owners[owner]).json(body).build()?;
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             let sent = Instant::now();

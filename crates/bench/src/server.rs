@@ -75,6 +75,15 @@ impl BenchServer {
     /// A server over `dir/amparo.db`, which may already hold a seeded population, with these
     /// alert settings (in-app only: the channels that talk to other servers stay off).
     pub async fn start_in(dir: tempfile::TempDir, alerts: Alerts) -> Result<Self> {
+        let services = Services {
+            alerts,
+            ..Services::ephemeral()
+        };
+        Self::start_with(dir, services).await
+    }
+
+    /// A server over `dir/amparo.db` with these services.
+    pub async fn start_with(dir: tempfile::TempDir, services: Services) -> Result<Self> {
         let sqlite = amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db")).await?;
         let store = Arc::new(TimedStore::new(Arc::new(sqlite)));
         let media = dir.path().join("media");
@@ -89,10 +98,6 @@ impl BenchServer {
         let stop_log = CancellationToken::new();
         let as_store: Arc<dyn Store> = store.clone();
         let (log, log_tasks) = Log::start(as_store.clone(), key, checkpoint_interval, stop_log.clone()).await?;
-        let services = Services {
-            alerts,
-            ..Services::ephemeral()
-        };
         let state = AppState::with_services(as_store, blobs.clone(), log, unthrottled(), scratch, services);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);

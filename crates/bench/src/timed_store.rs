@@ -6,8 +6,14 @@
 
 use crate::timing::Calls;
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
+use amparo_core::dispatch::StatePolicy;
+use amparo_core::geo::Cell;
+use amparo_core::ids::{
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+};
 use amparo_core::merkle::NodeAddr;
+use amparo_core::plate::IndexQuery;
+use amparo_core::rapid::Accuracy;
 use amparo_core::roles::Role;
 use amparo_store::*;
 use async_trait::async_trait;
@@ -256,5 +262,151 @@ impl Store for TimedStore {
     }
     async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError> {
         self.inner.purge_invitations(now_us).await
+    }
+    // --- The attorney line (issue 4) ---
+
+    async fn org_admins(&self, org: OrgId) -> Result<Vec<AccountId>, StoreError> {
+        self.inner.org_admins(org).await
+    }
+    async fn save_attorney(&self, attorney: &StoredAttorney) -> Result<StoredAttorney, StoreError> {
+        self.inner.save_attorney(attorney).await
+    }
+    async fn attorney(&self, account: AccountId) -> Result<Option<StoredAttorney>, StoreError> {
+        self.inner.attorney(account).await
+    }
+    async fn attorneys_of(&self, org: OrgId) -> Result<Vec<StoredAttorney>, StoreError> {
+        self.inner.attorneys_of(org).await
+    }
+    async fn start_duty(&self, attorney: AccountId, org: OrgId, at_us: i64) -> Result<(), StoreError> {
+        self.inner.start_duty(attorney, org, at_us).await
+    }
+    async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError> {
+        self.inner.end_duty(attorney, at_us).await
+    }
+    async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError> {
+        self.inner.duty_spans(org, since_us, until_us).await
+    }
+    async fn save_call(&self, call: &CallRecord) -> Result<(), StoreError> {
+        self.inner.save_call(call).await
+    }
+    async fn calls_of_org(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<CallRecord>, StoreError> {
+        self.inner.calls_of_org(org, since_us, until_us).await
+    }
+    async fn calls_of_attorney(&self, attorney: AccountId, limit: u32) -> Result<Vec<CallRecord>, StoreError> {
+        self.inner.calls_of_attorney(attorney, limit).await
+    }
+    async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError> {
+        self.inner.open_calls().await
+    }
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        self.inner.add_note(note).await
+    }
+    async fn notes_of(&self, encounter: EncounterId) -> Result<Vec<Note>, StoreError> {
+        self.inner.notes_of(encounter).await
+    }
+    async fn set_dispatch_policy(&self, org: OrgId, policy: StatePolicy) -> Result<(), StoreError> {
+        self.inner.set_dispatch_policy(org, policy).await
+    }
+    async fn dispatch_policies(&self) -> Result<Vec<OrgDispatchPolicy>, StoreError> {
+        self.inner.dispatch_policies().await
+    }
+
+    // --- Rapid response (issue 6) ---
+
+    async fn create_report(&self, report: &Report) -> Result<(), StoreError> {
+        self.inner.create_report(report).await
+    }
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        self.inner.report(id).await
+    }
+    async fn reports_of(&self, reporter: AccountId) -> Result<Vec<Report>, StoreError> {
+        self.inner.reports_of(reporter).await
+    }
+    async fn open_reports(&self, now_us: i64, limit: u32) -> Result<Vec<Report>, StoreError> {
+        self.inner.open_reports(now_us, limit).await
+    }
+    async fn verify_report(
+        &self,
+        report: ReportId,
+        incident: &Incident,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError> {
+        self.inner.verify_report(report, incident, audit).await
+    }
+    async fn merge_report(
+        &self,
+        report: ReportId,
+        incident: IncidentId,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError> {
+        self.inner.merge_report(report, incident, audit).await
+    }
+    async fn reject_report(&self, report: ReportId, reason: &str, audit: &ResponderAction) -> Result<(), StoreError> {
+        self.inner.reject_report(report, reason, audit).await
+    }
+    async fn expire_reports(&self, now_us: i64) -> Result<u64, StoreError> {
+        self.inner.expire_reports(now_us).await
+    }
+    async fn update_incident(&self, incident: &Incident, audit: &ResponderAction) -> Result<(), StoreError> {
+        self.inner.update_incident(incident, audit).await
+    }
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.inner.incident(id).await
+    }
+    async fn incidents_in(&self, cells: &[Cell], since_us: i64, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        self.inner.incidents_in(cells, since_us, limit).await
+    }
+    async fn ask_question(&self, question: &Question, audit: &ResponderAction) -> Result<(), StoreError> {
+        self.inner.ask_question(question, audit).await
+    }
+    async fn answer_question(
+        &self,
+        id: QuestionId,
+        reporter: AccountId,
+        answer: &str,
+        at_us: i64,
+    ) -> Result<Question, StoreError> {
+        self.inner.answer_question(id, reporter, answer, at_us).await
+    }
+    async fn questions_of(&self, report: ReportId) -> Result<Vec<Question>, StoreError> {
+        self.inner.questions_of(report).await
+    }
+    async fn reporter_accuracy(&self, reporter: AccountId) -> Result<Accuracy, StoreError> {
+        self.inner.reporter_accuracy(reporter).await
+    }
+    async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError> {
+        self.inner.responder_actions(limit).await
+    }
+    async fn save_watch_area(&self, area: &WatchArea, max_per_account: usize) -> Result<(), StoreError> {
+        self.inner.save_watch_area(area, max_per_account).await
+    }
+    async fn watch_areas_of(&self, account: AccountId) -> Result<Vec<WatchArea>, StoreError> {
+        self.inner.watch_areas_of(account).await
+    }
+    async fn delete_watch_area(&self, account: AccountId, id: WatchAreaId) -> Result<bool, StoreError> {
+        self.inner.delete_watch_area(account, id).await
+    }
+    async fn watchers_of(&self, cell: Cell) -> Result<Vec<AccountId>, StoreError> {
+        self.inner.watchers_of(cell).await
+    }
+    async fn record_sightings(&self, sightings: &[NewSighting]) -> Result<(), StoreError> {
+        self.inner.record_sightings(sightings).await
+    }
+    async fn set_vehicle_status(
+        &self,
+        id: VehicleId,
+        change: &VehicleStatusChange,
+        audit: &ResponderAction,
+    ) -> Result<Vehicle, StoreError> {
+        self.inner.set_vehicle_status(id, change, audit).await
+    }
+    async fn vehicle(&self, id: VehicleId) -> Result<Option<Vehicle>, StoreError> {
+        self.inner.vehicle(id).await
+    }
+    async fn sightings_of(&self, id: VehicleId) -> Result<Vec<Sighting>, StoreError> {
+        self.inner.sightings_of(id).await
+    }
+    async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError> {
+        self.inner.vehicle_candidates(query, limit).await
     }
 }

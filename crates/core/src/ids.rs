@@ -67,3 +67,27 @@ uuid_id!(
     /// attorneys answer them.
     OrgId
 );
+uuid_id!(
+    /// A note an attorney wrote during or after a call, kept with the encounter's evidence.
+    NoteId
+);
+uuid_id!(
+    /// A member's report of what they saw (issue 6): unverified until a responder decides.
+    ReportId
+);
+uuid_id!(
+    /// A verified incident: what alerts subscribers, made from one or more reports.
+    IncidentId
+);
+uuid_id!(
+    /// One of a subscriber's watch areas.
+    WatchAreaId
+);
+uuid_id!(
+    /// A vehicle in the registry of vehicles seen at verified incidents.
+    VehicleId
+);
+uuid_id!(
+    /// A responder's question to a reporter.
+    QuestionId
+);

@@ -17,17 +17,22 @@
 //! - [`dispatch`]: matching a person's request for an attorney with the attorneys on duty.
 //! - [`plate`]: the vehicle registry's plates: normalizing, confusion-tolerant search and
 //!   ranking, and reading a plate out of spoken English or Spanish.
+//! - [`geo`]: places as H3 cells at the network's precision: a report's cell, a watch area's
+//!   cells.
+//! - [`rapid`]: the rapid-response network's report types and a report's lifecycle.
 //!
 //! `docs/evidence-format.md` documents every byte these modules produce.
 
 pub mod checkpoint;
 pub mod dispatch;
+pub mod geo;
 pub mod ids;
 pub mod keys;
 pub mod leaf;
 pub mod manifest;
 pub mod merkle;
 pub mod plate;
+pub mod rapid;
 pub mod receipt;
 pub mod roles;
 pub mod tiles;

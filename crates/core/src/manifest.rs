@@ -31,6 +31,8 @@ pub const CHECKPOINT_PATH: &str = "log/checkpoint";
 pub const KEY_PATH: &str = "log/key";
 pub const PROOFS_PATH: &str = "log/proofs.json";
 pub const CUSTODY_PATH: &str = "custody.json";
+/// The attorneys' notes on the encounter. Optional: bundles exported before notes existed lack it.
+pub const NOTES_PATH: &str = "notes.json";
 pub const REPORT_PATH: &str = "report.html";
 
 /// Everything the bundle claims, in one signed document.
@@ -149,6 +151,16 @@ pub struct CustodyEntry {
     pub account: String,
     pub role: String,
     pub action: String,
+}
+
+/// A note an attorney wrote about the encounter, exactly as stored (notes are never edited).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteEntry {
+    pub id: String,
+    pub at: String,
+    /// The attorney's account id.
+    pub author: String,
+    pub text: String,
 }
 
 /// Signs `manifest.json`'s exact bytes.

@@ -7,7 +7,8 @@
 //!   alerts and Web Push, the plans' and billing settings).
 //! - [`routes`]: one file per API area: accounts and sessions, encounters, households and their
 //!   invitations, emergency contacts, following an encounter, Web Push subscriptions,
-//!   organizations and their seats, the billing webhook, tus uploads, the evidence bundle, the
+//!   organizations and their seats, the billing webhook, rapid-response reports, incidents,
+//!   watch areas and the vehicle registry, tus uploads, the evidence bundle, the
 //!   log (checkpoint, key, tiles, proofs), the OpenAPI document.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
@@ -18,12 +19,17 @@
 //! - [`alerts`]: who is told what when (the fan-out), what an alert says (English, Spanish), the
 //!   channels (email over SMTP, the signed webhook, Web Push to subscribed browsers), the silence
 //!   watch, sealed prepared messages; the webhook signature, also for incoming webhooks.
+//! - [`attorney`]: the attorney line: the dispatcher's task over `amparo_core::dispatch`, duty
+//!   and signaling on the live WebSocket, TURN credentials, coverage, metrics.
 //! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
 //!   state and who may follow it.
+//! - [`rapid`]: the rapid-response network beside its routes (reports, incidents, watch areas,
+//!   vehicles): views, delivery of verified incidents to watchers, plate search, report expiry.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
 //!   the security headers every response carries.
 
 pub mod alerts;
+pub mod attorney;
 pub mod auth;
 pub mod clock;
 pub mod error;
@@ -32,6 +38,7 @@ pub mod limits;
 pub mod live;
 pub mod log;
 pub mod plans;
+pub mod rapid;
 pub mod ratelimit;
 pub mod routes;
 pub mod state;
@@ -59,7 +66,13 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::follow::routes())
         .merge(routes::invitations::routes())
         .merge(routes::organizations::routes())
+        .merge(routes::attorneys::routes())
+        .merge(routes::calls::routes())
         .merge(routes::billing::routes())
+        .merge(routes::reports::routes())
+        .merge(routes::incidents::routes())
+        .merge(routes::watch_areas::routes())
+        .merge(routes::vehicles::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
@@ -104,6 +117,9 @@ pub async fn serve(
         })
     };
     let silence = tokio::spawn(alerts::watch_silence(state.clone()));
+    let dispatcher = attorney::start(&state);
+    // Unverified reports past their time leave the queue even when nobody reads it.
+    let expiry = tokio::spawn(rapid::expire_reports(state.clone(), Duration::from_secs(30)));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -115,5 +131,9 @@ pub async fn serve(
         .await;
     housekeeping.abort();
     silence.abort();
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.abort();
+    }
+    expiry.abort();
     result
 }

@@ -26,6 +26,16 @@ pub struct Limits {
     /// Invitation codes tried per minute, per account and per client address: codes are secrets
     /// a stranger could try to guess.
     pub invitation_attempts_per_minute: u32,
+    /// Rapid response (issue 6): an unverified report expires after this long, alerting nobody.
+    pub report_expiry_secs: u64,
+    /// Reports per hour per account.
+    pub reports_per_hour: u32,
+    /// Reports per hour per client address (throwaway accounts share an address).
+    pub reports_per_hour_per_address: u32,
+    /// The H3 resolution reports, incidents and watch areas are kept at (0 to 15).
+    pub rapid_resolution: u8,
+    /// The most H3 cells one watch area may cover.
+    pub watch_area_max_cells: u32,
 }
 
 impl Default for Limits {
@@ -40,7 +50,20 @@ impl Default for Limits {
             session_ttl_hours: 30 * 24,
             invitation_ttl_hours: 7 * 24,
             invitation_attempts_per_minute: 10,
+            report_expiry_secs: amparo_core::rapid::DEFAULT_REPORT_EXPIRY_SECS,
+            reports_per_hour: 10,
+            reports_per_hour_per_address: 30,
+            rapid_resolution: amparo_core::geo::DEFAULT_RESOLUTION,
+            watch_area_max_cells: amparo_core::geo::DEFAULT_MAX_AREA_CELLS as u32,
         }
+    }
+}
+
+impl Limits {
+    /// The network's precision; an out-of-range setting falls back to the default (the
+    /// settings check refuses one at start).
+    pub fn precision(&self) -> amparo_core::geo::Precision {
+        amparo_core::geo::Precision::new(self.rapid_resolution).unwrap_or_default()
     }
 }
 

@@ -4,6 +4,7 @@ use crate::alerts::fanout::Alerts;
 use crate::alerts::silence::SilenceWatch;
 use crate::alerts::webpush::vapid::VapidKey;
 use crate::alerts::webpush::{PushSettings, WebPush};
+use crate::attorney::{AttorneyLine, LineSettings};
 use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::live::view::RecentFollows;
@@ -53,6 +54,7 @@ pub struct Inner {
     pub plans: PlanSettings,
     /// The billing webhook's secret and rate limit (`[billing]`).
     pub billing: BillingWebhook,
+    pub attorney: AttorneyLine,
 }
 
 /// What a server is built with beyond its storage and limits: alert channels and keys, and the
@@ -63,6 +65,7 @@ pub struct Services {
     pub web_push: WebPush,
     pub plans: PlanSettings,
     pub billing: BillingSettings,
+    pub attorney: LineSettings,
 }
 
 impl Services {
@@ -75,6 +78,7 @@ impl Services {
                 .expect("the default push settings are valid"),
             plans: PlanSettings::default(),
             billing: BillingSettings::default(),
+            attorney: LineSettings::default(),
         }
     }
 }
@@ -124,6 +128,7 @@ impl AppState {
             recent_follows: RecentFollows::default(),
             plans: services.plans,
             billing: BillingWebhook::new(&services.billing),
+            attorney: AttorneyLine::new(services.attorney),
         }))
     }
 }

@@ -13,6 +13,13 @@
 //! - `organizations`, `billing`, `invitations`: organizations' seat pools and admins, the facts
 //!   coverage is judged by, billing events applied once, pending invitations and their purge
 //!   (issue 5).
+//! - `attorneys`, `calls`: the attorney line (issue 4): vetted attorneys, organizations' admins
+//!   and state policies; time on duty (a start under the account's row lock), requests for an
+//!   attorney, and attorneys' notes.
+//! - `rapid`, `rapid_talk`, `rapid_registry`: the rapid-response network (issue 6): reports
+//!   decided once by a conditional update, incidents, questions, the audit log written in each
+//!   decision's transaction; watch areas as rows per cell; the vehicle registry with its folded
+//!   key and trigrams indexed.
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
 //!   backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on connect.
@@ -28,7 +35,9 @@
 
 mod accounts;
 mod append;
+mod attorneys;
 mod billing;
+mod calls;
 mod contacts;
 mod convert;
 mod encounters;
@@ -37,10 +46,19 @@ mod invitations;
 mod log;
 mod organizations;
 mod push;
+mod rapid;
+mod rapid_registry;
+mod rapid_talk;
 mod uploads;
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
+use amparo_core::dispatch::StatePolicy;
+use amparo_core::geo::Cell;
+use amparo_core::ids::{
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+};
 use amparo_core::merkle::NodeAddr;
+use amparo_core::plate::IndexQuery;
+use amparo_core::rapid::Accuracy;
 use amparo_core::roles::Role;
 use amparo_store::*;
 use async_trait::async_trait;
@@ -310,5 +328,151 @@ impl Store for PostgresStore {
     }
     async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError> {
         invitations::purge(self, now_us).await
+    }
+    // --- The attorney line (issue 4) ---
+
+    async fn org_admins(&self, org: OrgId) -> Result<Vec<AccountId>, StoreError> {
+        attorneys::org_admins(self, org).await
+    }
+    async fn save_attorney(&self, attorney: &StoredAttorney) -> Result<StoredAttorney, StoreError> {
+        attorneys::save(self, attorney).await
+    }
+    async fn attorney(&self, account: AccountId) -> Result<Option<StoredAttorney>, StoreError> {
+        attorneys::get(self, account).await
+    }
+    async fn attorneys_of(&self, org: OrgId) -> Result<Vec<StoredAttorney>, StoreError> {
+        attorneys::of_org(self, org).await
+    }
+    async fn start_duty(&self, attorney: AccountId, org: OrgId, at_us: i64) -> Result<(), StoreError> {
+        calls::start_duty(self, attorney, org, at_us).await
+    }
+    async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError> {
+        calls::end_duty(self, attorney, at_us).await
+    }
+    async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError> {
+        calls::duty_spans(self, org, since_us, until_us).await
+    }
+    async fn save_call(&self, call: &CallRecord) -> Result<(), StoreError> {
+        calls::save_call(self, call).await
+    }
+    async fn calls_of_org(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<CallRecord>, StoreError> {
+        calls::calls_of_org(self, org, since_us, until_us).await
+    }
+    async fn calls_of_attorney(&self, attorney: AccountId, limit: u32) -> Result<Vec<CallRecord>, StoreError> {
+        calls::calls_of_attorney(self, attorney, limit).await
+    }
+    async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError> {
+        calls::open_calls(self).await
+    }
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        calls::add_note(self, note).await
+    }
+    async fn notes_of(&self, encounter: EncounterId) -> Result<Vec<Note>, StoreError> {
+        calls::notes_of(self, encounter).await
+    }
+    async fn set_dispatch_policy(&self, org: OrgId, policy: StatePolicy) -> Result<(), StoreError> {
+        attorneys::set_policy(self, org, policy).await
+    }
+    async fn dispatch_policies(&self) -> Result<Vec<OrgDispatchPolicy>, StoreError> {
+        attorneys::policies(self).await
+    }
+
+    // --- Rapid response (issue 6) ---
+
+    async fn create_report(&self, report: &Report) -> Result<(), StoreError> {
+        rapid::create(self, report).await
+    }
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        rapid::get(self, id).await
+    }
+    async fn reports_of(&self, reporter: AccountId) -> Result<Vec<Report>, StoreError> {
+        rapid::of_reporter(self, reporter).await
+    }
+    async fn open_reports(&self, now_us: i64, limit: u32) -> Result<Vec<Report>, StoreError> {
+        rapid::open(self, now_us, limit).await
+    }
+    async fn verify_report(
+        &self,
+        report: ReportId,
+        incident: &Incident,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError> {
+        rapid::verify(self, report, incident, audit).await
+    }
+    async fn merge_report(
+        &self,
+        report: ReportId,
+        incident: IncidentId,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError> {
+        rapid::merge(self, report, incident, audit).await
+    }
+    async fn reject_report(&self, report: ReportId, reason: &str, audit: &ResponderAction) -> Result<(), StoreError> {
+        rapid::reject(self, report, reason, audit).await
+    }
+    async fn expire_reports(&self, now_us: i64) -> Result<u64, StoreError> {
+        rapid::expire(self, now_us).await
+    }
+    async fn update_incident(&self, incident: &Incident, audit: &ResponderAction) -> Result<(), StoreError> {
+        rapid::update_incident(self, incident, audit).await
+    }
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        rapid::incident(self, id).await
+    }
+    async fn incidents_in(&self, cells: &[Cell], since_us: i64, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        rapid::incidents_in(self, cells, since_us, limit).await
+    }
+    async fn ask_question(&self, question: &Question, audit: &ResponderAction) -> Result<(), StoreError> {
+        rapid_talk::ask(self, question, audit).await
+    }
+    async fn answer_question(
+        &self,
+        id: QuestionId,
+        reporter: AccountId,
+        answer: &str,
+        at_us: i64,
+    ) -> Result<Question, StoreError> {
+        rapid_talk::answer(self, id, reporter, answer, at_us).await
+    }
+    async fn questions_of(&self, report: ReportId) -> Result<Vec<Question>, StoreError> {
+        rapid_talk::questions(self, report).await
+    }
+    async fn reporter_accuracy(&self, reporter: AccountId) -> Result<Accuracy, StoreError> {
+        rapid_talk::accuracy(self, reporter).await
+    }
+    async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError> {
+        rapid_talk::actions(self, limit).await
+    }
+    async fn save_watch_area(&self, area: &WatchArea, max_per_account: usize) -> Result<(), StoreError> {
+        rapid_registry::save_area(self, area, max_per_account).await
+    }
+    async fn watch_areas_of(&self, account: AccountId) -> Result<Vec<WatchArea>, StoreError> {
+        rapid_registry::areas_of(self, account).await
+    }
+    async fn delete_watch_area(&self, account: AccountId, id: WatchAreaId) -> Result<bool, StoreError> {
+        rapid_registry::delete_area(self, account, id).await
+    }
+    async fn watchers_of(&self, cell: Cell) -> Result<Vec<AccountId>, StoreError> {
+        rapid_registry::watchers(self, cell).await
+    }
+    async fn record_sightings(&self, sightings: &[NewSighting]) -> Result<(), StoreError> {
+        rapid_registry::record_sightings(self, sightings).await
+    }
+    async fn set_vehicle_status(
+        &self,
+        id: VehicleId,
+        change: &VehicleStatusChange,
+        audit: &ResponderAction,
+    ) -> Result<Vehicle, StoreError> {
+        rapid_registry::set_status(self, id, change, audit).await
+    }
+    async fn vehicle(&self, id: VehicleId) -> Result<Option<Vehicle>, StoreError> {
+        rapid_registry::vehicle(self, id).await
+    }
+    async fn sightings_of(&self, id: VehicleId) -> Result<Vec<Sighting>, StoreError> {
+        rapid_registry::sightings(self, id).await
+    }
+    async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError> {
+        rapid_registry::candidates(self, query, limit).await
     }
 }

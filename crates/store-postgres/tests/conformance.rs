@@ -67,3 +67,31 @@ fn database_urls_keep_the_server_and_options() {
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
+
+/// A row changed by hand so that a code no longer parses is reported, never a panic.
+#[tokio::test]
+async fn a_damaged_attorney_row_is_a_backend_error() {
+    with_fresh_database(|url| async move {
+        use sqlx::Connection;
+        let store = PostgresStore::connect(&url).await.expect("connect");
+        let mut by_hand = sqlx::PgConnection::connect(&url).await.expect("a second connection");
+        for (column, damage) in [
+            ("languages", "klingon"),
+            ("bar_admissions", "ZZ"),
+            ("specialties", "tax"),
+        ] {
+            let damaged = conformance::an_attorney_to_damage(&store).await;
+            let update = format!("UPDATE attorneys SET {column} = array_append({column}, $1) WHERE account = $2");
+            sqlx::query(sqlx::AssertSqlSafe(update))
+                .bind(damage)
+                .bind(damaged.account.0)
+                .execute(&mut by_hand)
+                .await
+                .expect("damage the row");
+            conformance::a_damaged_attorney_is_a_backend_error(&store, &damaged, column.replace('_', " ").as_str())
+                .await;
+        }
+        store.close().await;
+    })
+    .await;
+}

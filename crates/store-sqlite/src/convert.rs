@@ -1,9 +1,12 @@
 //! Between the store's types and SQLite's, where SQLite differs: its errors, ids as 16-byte
-//! blobs, roles as `group_concat` lists. What every backend shares is in `amparo_store::convert`.
+//! blobs, roles as `group_concat` lists, an attorney's codes as comma-separated text. What every
+//! backend shares is in `amparo_store::convert`.
 
 use amparo_core::roles::Role;
 use amparo_store::StoreError;
 use sqlx::error::ErrorKind;
+use std::collections::BTreeSet;
+use std::fmt::Display;
 use uuid::Uuid;
 
 /// Maps a database error to the store's vocabulary. `what` says what was being done, so the
@@ -29,4 +32,14 @@ pub(crate) fn uuid(blob: &[u8], what: &str) -> Result<Uuid, StoreError> {
 /// Roles as `group_concat` returns them (comma-separated, `NULL` for none), parsed and sorted.
 pub(crate) fn roles(list: Option<&str>) -> Result<Vec<Role>, StoreError> {
     amparo_store::convert::roles(list.unwrap_or_default().split(',').filter(|r| !r.is_empty()))
+}
+
+/// Codes (states, languages, specialties) as one comma-separated text; none of them holds a comma.
+pub(crate) fn list<T: Display>(codes: &BTreeSet<T>) -> String {
+    amparo_store::convert::code_names(codes).join(",")
+}
+
+/// The codes of a [`list`], for `amparo_store::convert` to parse (the empty text is no codes).
+pub(crate) fn items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').filter(|code| !code.is_empty())
 }

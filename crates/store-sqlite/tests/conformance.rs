@@ -68,3 +68,30 @@ async fn in_memory_urls_are_refused() {
         .expect_err("in-memory is refused");
     assert!(error.to_string().contains("file path"), "{error}");
 }
+
+/// A row changed by hand so that a code no longer parses is reported, never a panic.
+#[tokio::test]
+async fn a_damaged_attorney_row_is_a_backend_error() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("amparo.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let mut by_hand = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("a second connection");
+    for (column, damage) in [
+        ("languages", "es,klingon"),
+        ("bar_admissions", "CA,ZZ"),
+        ("specialties", "tax"),
+    ] {
+        let damaged = conformance::an_attorney_to_damage(&store).await;
+        let update = format!("UPDATE attorneys SET {column} = ? WHERE account = ?");
+        sqlx::query(sqlx::AssertSqlSafe(update))
+            .bind(damage)
+            .bind(damaged.account.as_bytes().as_slice())
+            .execute(&mut by_hand)
+            .await
+            .expect("damage the row");
+        conformance::a_damaged_attorney_is_a_backend_error(&store, &damaged, column.replace('_', " ").as_str()).await;
+    }
+}

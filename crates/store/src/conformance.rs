@@ -23,10 +23,18 @@
 //! - `push`: Web Push subscriptions: by endpoint, moved between accounts, capped (issue 5).
 //! - `organizations`: seat pools and their admins, the pool's size under a race, plan facts,
 //!   billing events applied once, pending invitations revoked and purged (issue 5).
+//! - `attorneys`: the attorney line's profiles (one per account, listed by name), organizations'
+//!   admins, state policies, and notes that are only ever added (issue 4).
+//! - `calls`: duty spans (one open per attorney, also under a race, read by overlap) and calls
+//!   (saved in place, listed per organization, per attorney and while open) (issue 4).
+//! - `rapid`: reports decided once and audited, expiry, questions, incidents by cell, watch
+//!   areas by cell, the vehicle registry's index (issue 6).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
+mod attorneys;
 mod bench;
+mod calls;
 mod checkpoints;
 mod contacts;
 mod encounters;
@@ -34,6 +42,7 @@ mod households;
 mod log;
 mod organizations;
 mod push;
+mod rapid;
 mod reads;
 mod sequencer;
 mod upload_rules;
@@ -42,7 +51,13 @@ mod uploads;
 pub use accounts::{
     roles_always_include_member, sessions_expire_and_can_be_deleted, usernames_are_unique_case_insensitively,
 };
+pub use attorneys::{
+    a_damaged_attorney_is_a_backend_error, an_attorney_to_damage, attorney_profiles_round_trip_one_per_account,
+    attorneys_are_listed_by_name_per_organization, dispatch_policies_round_trip,
+    notes_are_added_once_and_read_oldest_first, org_admins_are_listed_oldest_account_first,
+};
 pub use bench::{AppendRate, append_rate};
+pub use calls::{calls_are_saved_in_place_and_listed, duty_spans_are_read_by_overlap, duty_spans_open_one_at_a_time};
 pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
 pub use contacts::{
     contacts_round_trip_and_belong_to_one_account, detentions_are_marked_once, the_contact_limit_holds_under_a_race,
@@ -65,6 +80,10 @@ pub use organizations::{
     seats_are_given_once_per_account_and_reclaimed, the_last_org_seat_is_given_once_under_a_race,
 };
 pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
+pub use rapid::{
+    questions_and_incident_updates, reports_are_decided_once_and_audited, unverified_reports_expire_without_a_decision,
+    vehicles_are_indexed_confirmed_and_cleared, watch_areas_are_found_by_cell,
+};
 pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
@@ -145,6 +164,21 @@ checks![
     plan_facts_name_every_plan_that_may_cover,
     billing_events_are_applied_exactly_once,
     invitations_are_listed_revoked_and_purged,
+    // The attorney line (issue 4)
+    attorney_profiles_round_trip_one_per_account,
+    attorneys_are_listed_by_name_per_organization,
+    org_admins_are_listed_oldest_account_first,
+    dispatch_policies_round_trip,
+    notes_are_added_once_and_read_oldest_first,
+    duty_spans_open_one_at_a_time,
+    duty_spans_are_read_by_overlap,
+    calls_are_saved_in_place_and_listed,
+    // Rapid response (issue 6)
+    reports_are_decided_once_and_audited,
+    unverified_reports_expire_without_a_decision,
+    questions_and_incident_updates,
+    watch_areas_are_found_by_cell,
+    vehicles_are_indexed_confirmed_and_cleared,
 ];
 
 /// Runs every check against one store, one after another.

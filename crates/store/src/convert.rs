@@ -1,12 +1,18 @@
 //! Between the store's types and SQL's, for every backend: unsigned counters as signed 64-bit
-//! integers (SQLite's INTEGER, PostgreSQL's BIGINT), fixed-size byte strings, role names.
+//! integers (SQLite's INTEGER, PostgreSQL's BIGINT), fixed-size byte strings, role names, the
+//! attorney line's codes and names.
 //!
 //! Nothing here talks to a database. What does (mapping a driver's errors, its id encoding) stays
 //! in the backend's own `convert.rs`.
 
-use crate::StoreError;
+use crate::{CallOutcome, StoreError};
 use amparo_core::Hash;
+use amparo_core::dispatch::{AttorneyProfile, StatePolicy};
+use amparo_core::ids::OrgId;
 use amparo_core::roles::Role;
+use std::collections::BTreeSet;
+use std::fmt::Display;
+use std::str::FromStr;
 
 /// A u64 as a 64-bit SQL integer. Values past `i64::MAX` are refused, never wrapped.
 pub fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
@@ -80,6 +86,71 @@ pub fn push_subscription(
     })
 }
 
+/// A stored integer back to u32 (a capacity, a count); out of range means the database was
+/// changed by hand.
+pub fn to_u32(value: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Backend(format!("corrupt row: {what} is {value}")))
+}
+
+/// One stored name or code, parsed with its type's `FromStr`. Text the store did not write (a
+/// hand edit, a newer version's value) is `Backend`, never a panic.
+pub fn parsed<T>(text: &str, what: &str) -> Result<T, StoreError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Backend(format!("corrupt row: {what}: {e}")))
+}
+
+/// Stored codes (states, languages, specialties) back into a set.
+pub fn codes<T, S>(texts: impl IntoIterator<Item = S>, what: &str) -> Result<BTreeSet<T>, StoreError>
+where
+    T: FromStr + Ord,
+    T::Err: Display,
+    S: AsRef<str>,
+{
+    texts.into_iter().map(|text| parsed(text.as_ref(), what)).collect()
+}
+
+/// A set of codes as the text each is stored by, in the set's order.
+pub fn code_names<T: Display>(codes: &BTreeSet<T>) -> Vec<String> {
+    codes.iter().map(ToString::to_string).collect()
+}
+
+/// An attorney's profile from its stored columns, each list one code per item.
+pub fn attorney_profile<S: AsRef<str>>(
+    org: OrgId,
+    vetted: bool,
+    bar_admissions: impl IntoIterator<Item = S>,
+    languages: impl IntoIterator<Item = S>,
+    specialties: impl IntoIterator<Item = S>,
+    capacity: i64,
+) -> Result<AttorneyProfile, StoreError> {
+    Ok(AttorneyProfile {
+        org,
+        vetted,
+        bar_admissions: codes(bar_admissions, "an attorney's bar admissions")?,
+        languages: codes(languages, "an attorney's languages")?,
+        specialties: codes(specialties, "an attorney's specialties")?,
+        capacity: to_u32(capacity, "an attorney's capacity")?,
+    })
+}
+
+/// An organization's stored state policy.
+pub fn state_policy(text: &str) -> Result<StatePolicy, StoreError> {
+    parsed(text, "an organization's state policy")
+}
+
+/// A call's stored outcome (`NULL` while the call is open).
+pub fn call_outcome(text: Option<&str>) -> Result<Option<CallOutcome>, StoreError> {
+    text.map(|text| {
+        CallOutcome::parse(text)
+            .ok_or_else(|| StoreError::Backend(format!("corrupt row: a call's outcome is {text:?}")))
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +203,56 @@ mod tests {
         assert_eq!(roles(Vec::<String>::new()).ok(), Some(vec![]));
         assert!(matches!(roles(["member", "king"]), Err(StoreError::Backend(_))));
         assert!(matches!(roles([""]), Err(StoreError::Backend(_))));
+    }
+
+    #[test]
+    fn attorney_profiles_round_trip_through_their_stored_text() {
+        let org = OrgId::new();
+        let profile = attorney_profile(org, true, ["TX", "CA"], ["es", "en"], ["criminal"], 0);
+        let profile = profile.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code_names(&profile.bar_admissions), ["CA", "TX"]);
+        assert_eq!(code_names(&profile.languages), ["en", "es"]);
+        assert_eq!(code_names(&profile.specialties), ["criminal"]);
+        assert_eq!((profile.org, profile.vetted, profile.capacity), (org, true, 0));
+        let none: [&str; 0] = [];
+        let empty = attorney_profile(org, false, none, none, none, 1).ok();
+        assert_eq!(empty, Some(AttorneyProfile::new(org)));
+    }
+
+    #[test]
+    fn unreadable_attorney_rows_are_backend_errors_naming_the_column() {
+        let org = OrgId::new();
+        let why = |result: Result<AttorneyProfile, StoreError>| match result {
+            Err(StoreError::Backend(why)) => why,
+            other => panic!("expected Backend, got {other:?}"),
+        };
+        let states = why(attorney_profile(org, true, ["ZZ"], ["es"], ["criminal"], 1));
+        assert!(
+            states.starts_with("corrupt row: an attorney's bar admissions:"),
+            "{states}"
+        );
+        let languages = why(attorney_profile(org, true, ["CA"], ["klingon"], ["criminal"], 1));
+        assert!(
+            languages.contains("languages") && languages.contains("klingon"),
+            "{languages}"
+        );
+        let specialties = why(attorney_profile(org, true, ["CA"], ["es"], ["tax"], 1));
+        assert!(
+            specialties.contains("specialties") && specialties.contains("tax"),
+            "{specialties}"
+        );
+        let capacity = why(attorney_profile(org, true, ["CA"], ["es"], ["criminal"], -1));
+        assert_eq!(capacity, "corrupt row: an attorney's capacity is -1");
+    }
+
+    #[test]
+    fn state_policies_and_outcomes_parse_or_are_backend_errors() {
+        for policy in [StatePolicy::AdmittedInState, StatePolicy::AnyUsAdmission] {
+            assert_eq!(state_policy(policy.as_str()).ok(), Some(policy));
+        }
+        assert!(matches!(state_policy("anywhere"), Err(StoreError::Backend(_))));
+        assert_eq!(call_outcome(None).ok(), Some(None));
+        assert_eq!(call_outcome(Some("ended")).ok(), Some(Some(CallOutcome::Ended)));
+        assert!(matches!(call_outcome(Some("lost")), Err(StoreError::Backend(_))));
     }
 }

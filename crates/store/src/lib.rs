@@ -3,9 +3,11 @@
 //! Module map:
 //! - [`records`]: the rows the store keeps (accounts, sessions, encounters, uploads, chunks,
 //!   checkpoints, the access log, emergency contacts, households and their invitations, Web Push
-//!   subscriptions).
-//!   checkpoints, the access log, households and their invitations, organizations, their seats
-//!   and the facts plans are judged by, billing events).
+//!   subscriptions, organizations, their seats and the facts plans are judged by, billing events).
+//! - [`attorneys`]: the attorney line's rows (vetted attorneys, duty spans, calls, notes, each
+//!   organization's state policy).
+//! - [`rapid`]: the rapid-response network's rows (issue 6): reports, incidents, questions, the
+//!   responders' audit log, watch areas, the vehicle registry, and what the data model refuses.
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -17,16 +19,28 @@
 //! Times are microseconds since the Unix epoch (`i64`), so every backend stores them the same way.
 //! Media bytes are not here: they live in object storage, addressed by [`records::chunk_blob_key`].
 
+pub mod attorneys;
 pub mod batch;
 pub mod conformance;
 pub mod convert;
+pub mod rapid;
 pub mod records;
 
 use amparo_core::Hash;
-use amparo_core::ids::{AccountId, ContactId, EncounterId, OrgId, RecordingId};
+use amparo_core::dispatch::StatePolicy;
+use amparo_core::geo::Cell;
+use amparo_core::ids::{
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+};
 use amparo_core::merkle::NodeAddr;
+use amparo_core::plate::IndexQuery;
+use amparo_core::rapid::Accuracy;
 use amparo_core::roles::Role;
 use async_trait::async_trait;
+pub use attorneys::*;
+pub use rapid::{
+    Incident, NewSighting, Question, Report, ResponderAction, Sighting, Vehicle, VehicleStatusChange, WatchArea,
+};
 pub use records::*;
 
 /// What can go wrong in a store.
@@ -275,4 +289,139 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes every used invitation and every one expired at `now_us`: neither can let anyone
     /// in, and an unknown code gets the same answer as a used one. Returns how many were deleted.
     async fn purge_invitations(&self, now_us: i64) -> Result<u64, StoreError>;
+
+    // --- The attorney line (issue 4) ---
+    //
+    // Vetted attorneys, their time on duty, each request for an attorney and how it went, and
+    // the notes attorneys keep. Dispatch itself runs in memory (`amparo_core::dispatch`); these
+    // rows are what it starts from and what the coverage page and past calls are read from.
+
+    /// The accounts named admins of the organization, oldest account first (by when the account
+    /// was created, then id, as [`Store::organizations_administered_by`] lists the oldest
+    /// organization first); coverage-gap alerts go to them. `NotFound` if the organization does
+    /// not exist.
+    async fn org_admins(&self, org: OrgId) -> Result<Vec<AccountId>, StoreError>;
+    /// Creates or replaces the attorney's profile. `NotFound` if the account or the profile's
+    /// organization does not exist. (The server checks the attorney role first.)
+    async fn save_attorney(&self, attorney: &StoredAttorney) -> Result<StoredAttorney, StoreError>;
+    async fn attorney(&self, account: AccountId) -> Result<Option<StoredAttorney>, StoreError>;
+    /// The organization's attorneys, by display name in byte order (then account), so every
+    /// backend lists them alike whatever its locale; the server sorts for a reader's language.
+    async fn attorneys_of(&self, org: OrgId) -> Result<Vec<StoredAttorney>, StoreError>;
+    /// Opens a duty span for the attorney at `at_us`, closing any span of theirs still open at
+    /// that time first (a node that died left it open), so an attorney has at most one open span.
+    /// A span is never closed before it began (a clock behind its start closes it at its start).
+    /// `NotFound` if the account or the organization does not exist.
+    async fn start_duty(&self, attorney: AccountId, org: OrgId, at_us: i64) -> Result<(), StoreError>;
+    /// Closes the attorney's open span, if any, at `at_us`.
+    async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError>;
+    /// The organization's duty spans that overlap `[since_us, until_us)`, oldest first; open
+    /// spans included.
+    async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError>;
+    /// Creates or updates the call identified by (encounter, requested_at_us). `NotFound` if the
+    /// encounter, the organization or the attorney does not exist.
+    async fn save_call(&self, call: &CallRecord) -> Result<(), StoreError>;
+    /// The organization's calls requested in `[since_us, until_us)`, oldest first.
+    async fn calls_of_org(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<CallRecord>, StoreError>;
+    /// The calls the attorney took, newest first, at most `limit`.
+    async fn calls_of_attorney(&self, attorney: AccountId, limit: u32) -> Result<Vec<CallRecord>, StoreError>;
+    /// Calls still open (not closed), oldest first: what a restarted node hands back to
+    /// dispatch.
+    async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError>;
+    /// Adds a note. `NotFound` if the encounter or the author does not exist; `Conflict` if
+    /// the id is taken.
+    async fn add_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// The encounter's notes, oldest first.
+    async fn notes_of(&self, encounter: EncounterId) -> Result<Vec<Note>, StoreError>;
+    /// Sets the organization's state policy. `NotFound` if it does not exist.
+    async fn set_dispatch_policy(&self, org: OrgId, policy: StatePolicy) -> Result<(), StoreError>;
+    /// Every organization's chosen state policy (those that chose one).
+    async fn dispatch_policies(&self) -> Result<Vec<OrgDispatchPolicy>, StoreError>;
+    // --- Rapid response (issue 6) ---
+    //
+    // A report is decided once: each decision updates it only while it is unverified and not
+    // expired, in the statement that changes it, and writes the responder's action to the audit
+    // log in the same transaction. Watch areas are rows per cell, indexed by cell, so an
+    // incident's subscribers are one lookup.
+
+    /// Stores a new report (unverified). `NotFound` if the reporter's account does not exist.
+    async fn create_report(&self, report: &Report) -> Result<(), StoreError>;
+    async fn report(&self, id: ReportId) -> Result<Option<Report>, StoreError>;
+    /// The reporter's reports, newest first.
+    async fn reports_of(&self, reporter: AccountId) -> Result<Vec<Report>, StoreError>;
+    /// Unverified reports not expired at `now_us`, newest first, at most `limit`.
+    async fn open_reports(&self, now_us: i64, limit: u32) -> Result<Vec<Report>, StoreError>;
+    /// Verifies an open report: stores `incident` (made from it), marks the report verified
+    /// into it, and logs `audit`. `Conflict` if the report is not open at the incident's
+    /// verification time ([`Report::not_open`]); `NotFound` if it does not exist.
+    async fn verify_report(
+        &self,
+        report: ReportId,
+        incident: &Incident,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError>;
+    /// Merges an open report into an incident. `Conflict` as for verifying; `NotFound` if the
+    /// report or the incident does not exist.
+    async fn merge_report(
+        &self,
+        report: ReportId,
+        incident: IncidentId,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError>;
+    /// Rejects an open report with a reason. `Conflict`/`NotFound` as for verifying.
+    async fn reject_report(&self, report: ReportId, reason: &str, audit: &ResponderAction) -> Result<(), StoreError>;
+    /// Marks every unverified report whose time is past at `now_us` expired. Returns how many.
+    async fn expire_reports(&self, now_us: i64) -> Result<u64, StoreError>;
+    /// Replaces an incident's description, withdrawal and note (the rest is fixed at
+    /// verification), and logs `audit`. `NotFound` if it does not exist.
+    async fn update_incident(&self, incident: &Incident, audit: &ResponderAction) -> Result<(), StoreError>;
+    async fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError>;
+    /// Incidents in any of `cells` updated at or after `since_us`, newest first, at most `limit`.
+    async fn incidents_in(&self, cells: &[Cell], since_us: i64, limit: u32) -> Result<Vec<Incident>, StoreError>;
+    /// Stores a responder's question and logs `audit`. `NotFound` if the report does not exist.
+    async fn ask_question(&self, question: &Question, audit: &ResponderAction) -> Result<(), StoreError>;
+    /// The reporter answers (or answers again). `NotFound` unless the question is about one of
+    /// `reporter`'s reports.
+    async fn answer_question(
+        &self,
+        id: QuestionId,
+        reporter: AccountId,
+        answer: &str,
+        at_us: i64,
+    ) -> Result<Question, StoreError>;
+    /// The questions about a report, oldest first.
+    async fn questions_of(&self, report: ReportId) -> Result<Vec<Question>, StoreError>;
+    /// How many of the reporter's reports were verified or merged, out of those decided or
+    /// expired (open ones do not count yet).
+    async fn reporter_accuracy(&self, reporter: AccountId) -> Result<Accuracy, StoreError>;
+    /// The audit log, newest first, at most `limit`.
+    async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError>;
+
+    /// Saves a watch area (replacing its cells if the id exists and is the account's).
+    /// `Conflict` past `max_per_account` areas, checked in the saving transaction; `NotFound`
+    /// if the account does not exist or the id is another account's.
+    async fn save_watch_area(&self, area: &WatchArea, max_per_account: usize) -> Result<(), StoreError>;
+    /// The account's areas, oldest first.
+    async fn watch_areas_of(&self, account: AccountId) -> Result<Vec<WatchArea>, StoreError>;
+    /// Deletes one of the account's areas; `false` if it has none by that id.
+    async fn delete_watch_area(&self, account: AccountId, id: WatchAreaId) -> Result<bool, StoreError>;
+    /// Every account with an area containing `cell`, each once, sorted.
+    async fn watchers_of(&self, cell: Cell) -> Result<Vec<AccountId>, StoreError>;
+
+    /// Records sightings in one transaction: each vehicle found by plate and region or added,
+    /// confirmed, its last confirmation moved forward, its missing description filled in.
+    async fn record_sightings(&self, sightings: &[NewSighting]) -> Result<(), StoreError>;
+    /// Sets a vehicle's status with who and why, and logs `audit`. `NotFound` if unknown.
+    async fn set_vehicle_status(
+        &self,
+        id: VehicleId,
+        change: &VehicleStatusChange,
+        audit: &ResponderAction,
+    ) -> Result<Vehicle, StoreError>;
+    async fn vehicle(&self, id: VehicleId) -> Result<Option<Vehicle>, StoreError>;
+    /// The vehicle's sightings, newest first.
+    async fn sightings_of(&self, id: VehicleId) -> Result<Vec<Sighting>, StoreError>;
+    /// Vehicles the index reads for `query` (any of its grams, or its prefix), most recently
+    /// confirmed first, at most `limit`: candidates to score, a superset of the matches.
+    async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError>;
 }

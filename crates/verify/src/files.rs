@@ -6,13 +6,14 @@ use crate::form::hex32;
 use crate::report::{Check, Place, Report};
 use crate::stream;
 use amparo_core::manifest::{
-    CHECKPOINT_PATH, CUSTODY_PATH, KEY_PATH, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH, Manifest, PROOFS_PATH, REPORT_PATH,
+    CHECKPOINT_PATH, CUSTODY_PATH, KEY_PATH, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH, Manifest, NOTES_PATH, PROOFS_PATH,
+    REPORT_PATH,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read, Seek};
 
 /// Files the verifier reads whole, rather than only hashing.
-const READ_WHOLE: [&str; 4] = [CHECKPOINT_PATH, KEY_PATH, PROOFS_PATH, CUSTODY_PATH];
+const READ_WHOLE: [&str; 5] = [CHECKPOINT_PATH, KEY_PATH, PROOFS_PATH, CUSTODY_PATH, NOTES_PATH];
 
 /// What the file checks leave for the rest of verification.
 pub(crate) struct Files {

@@ -4,7 +4,7 @@
 
 use crate::time::{duration_us, rfc3339_us};
 use amparo_core::checkpoint::SignedCheckpoint;
-use amparo_core::manifest::{CustodyEntry, EncounterFacts, Manifest, Proofs, RecordingEntry};
+use amparo_core::manifest::{CustodyEntry, EncounterFacts, Manifest, NoteEntry, Proofs, RecordingEntry};
 
 const STYLE: &str = "body{font:16px/1.5 Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}\
 h1,h2,h3{font-family:Helvetica,Arial,sans-serif}h2{border-bottom:1px solid #999;margin-top:2rem}\
@@ -19,6 +19,7 @@ pub(crate) fn render(
     checkpoint: &SignedCheckpoint,
     proofs: &Proofs,
     custody: &[CustodyEntry],
+    notes: &[NoteEntry],
 ) -> String {
     let mut page = String::with_capacity(16 << 10);
     page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
@@ -40,6 +41,7 @@ pub(crate) fn render(
         page += &self::recording(recording);
     }
     page += &log(manifest, checkpoint, proofs);
+    page += &attorney_notes(notes);
     page += &custody_log(custody);
     page += HOW_TO_VERIFY;
     page += "</body>\n</html>\n";
@@ -121,6 +123,22 @@ fn log(manifest: &Manifest, checkpoint: &SignedCheckpoint, proofs: &Proofs) -> S
             "<h3>Checkpoint that first sealed the encounter</h3>\n<pre>{}</pre>\n<p>The bundle proves that the \
              log above extends this earlier checkpoint: nothing was removed from the log in between.</p>\n",
             esc(&sealing.checkpoint)
+        );
+    }
+    html
+}
+
+fn attorney_notes(notes: &[NoteEntry]) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut html = format!("<h2>Attorney notes ({})</h2>\n", notes.len());
+    for note in notes {
+        html += &format!(
+            "<h3>{} by <code>{}</code></h3>\n<p class=\"note\">{}</p>\n",
+            esc(&note.at),
+            esc(&note.author),
+            esc(&note.text)
         );
     }
     html

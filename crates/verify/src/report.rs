@@ -17,6 +17,7 @@ pub enum Check {
     Checkpoint,
     Proofs,
     Custody,
+    Notes,
     ChunkLayout,
     ChunkDigest,
     RecordingDigest,
@@ -28,7 +29,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 17] = [
+    pub const ALL: [Check; 18] = [
         Check::Archive,
         Check::Manifest,
         Check::LogKey,
@@ -39,6 +40,7 @@ impl Check {
         Check::Checkpoint,
         Check::Proofs,
         Check::Custody,
+        Check::Notes,
         Check::ChunkLayout,
         Check::ChunkDigest,
         Check::RecordingDigest,
@@ -61,6 +63,7 @@ impl Check {
             Check::Checkpoint => "log/checkpoint is signed by the log key, for this log",
             Check::Proofs => "log/proofs.json is well formed, for the checkpoint's tree, one proof per chunk",
             Check::Custody => "custody.json is a readable custody log",
+            Check::Notes => "notes.json, when present, is a readable list of attorney notes",
             Check::ChunkLayout => {
                 "each recording's chunks run from offset 0 without gaps, overlaps or repeats, and add up \
                  to its media file"
@@ -138,6 +141,8 @@ pub struct Summary {
     pub sealed_at_size: Option<u64>,
     /// Entries in the custody log.
     pub custody_entries: Option<usize>,
+    /// Attorney notes in `notes.json`.
+    pub notes: Option<usize>,
 }
 
 /// The outcome of verifying one bundle.
@@ -290,6 +295,9 @@ impl Report {
         }
         if let Some(custody) = s.custody_entries {
             text += &format!("; {custody} custody log entr{}", if custody == 1 { "y" } else { "ies" });
+        }
+        if let Some(notes) = s.notes.filter(|n| *n > 0) {
+            text += &format!("; {notes} attorney note{}", if notes == 1 { "" } else { "s" });
         }
         text + "."
     }

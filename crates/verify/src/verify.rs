@@ -9,7 +9,7 @@ use crate::report::{Check, Place, Report};
 use amparo_core::keys::PublicKey;
 use amparo_core::manifest::{
     self, CHECKPOINT_PATH, CUSTODY_PATH, CustodyEntry, KEY_PATH, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH, Manifest,
-    PROOFS_PATH, Proofs,
+    NOTES_PATH, NoteEntry, PROOFS_PATH, Proofs,
 };
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
@@ -76,6 +76,7 @@ fn verify_archive<R: Read + Seek>(archive: &mut Archive<R>, options: &VerifyOpti
     check_signature(archive, &manifest_json, key.as_ref(), report);
     let proofs = parse_proofs(&files, report);
     check_custody(&files, report);
+    check_notes(&files, report);
     let checkpoint = files
         .contents
         .get(CHECKPOINT_PATH)
@@ -210,6 +211,20 @@ fn parse_proofs(files: &Files, report: &mut Report) -> Option<Proofs> {
             let message = format!("the file is not a valid proofs file ({e})");
             report.fail(Check::Proofs, Place::File(PROOFS_PATH.to_owned()), message);
             None
+        }
+    }
+}
+
+fn check_notes(files: &Files, report: &mut Report) {
+    let Some(bytes) = files.contents.get(NOTES_PATH) else {
+        return;
+    };
+    report.ran(Check::Notes, 1);
+    match serde_json::from_slice::<Vec<NoteEntry>>(bytes) {
+        Ok(notes) => report.summary_mut().notes = Some(notes.len()),
+        Err(e) => {
+            let message = format!("the file is not a valid list of notes ({e})");
+            report.fail(Check::Notes, Place::File(NOTES_PATH.to_owned()), message);
         }
     }
 }

@@ -14,8 +14,8 @@ use amparo_core::ids::RecordingId;
 use amparo_core::keys::LogKey;
 use amparo_core::manifest::{
     BUNDLE_FORMAT, CHECKPOINT_PATH, CUSTODY_PATH, ChunkEntry, CustodyEntry, EncounterFacts, FileDigest, KEY_PATH,
-    LogInfo, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH, Manifest, PROOFS_PATH, Proofs, REPORT_PATH, RecordingEntry,
-    sign_manifest,
+    LogInfo, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH, Manifest, NOTES_PATH, NoteEntry, PROOFS_PATH, Proofs, REPORT_PATH,
+    RecordingEntry, sign_manifest,
 };
 use std::fmt;
 use std::io::{self, Read, Seek, Write};
@@ -36,6 +36,8 @@ pub struct BundleInput<'a> {
     pub checkpoint: String,
     pub proofs: Proofs,
     pub custody: Vec<CustodyEntry>,
+    /// The attorneys' notes, oldest first (`notes.json`).
+    pub notes: Vec<NoteEntry>,
 }
 
 /// One recording: its chunks as the log recorded them, and its bytes.
@@ -118,6 +120,7 @@ pub fn write_bundle<W: Write + Seek>(out: W, input: BundleInput<'_>) -> Result<W
         checkpoint,
         proofs,
         custody,
+        notes,
     } = input;
     let mut media = Vec::with_capacity(recordings.len());
     let mut entries = Vec::with_capacity(recordings.len());
@@ -186,7 +189,8 @@ pub fn write_bundle<W: Write + Seek>(out: W, input: BundleInput<'_>) -> Result<W
     )?;
     add(&mut zip, PROOFS_PATH, &json(&proofs)?, Some(&mut files))?;
     add(&mut zip, CUSTODY_PATH, &json(&custody)?, Some(&mut files))?;
-    let html = crate::html::render(&manifest, &signed, &proofs, &custody);
+    add(&mut zip, NOTES_PATH, &json(&notes)?, Some(&mut files))?;
+    let html = crate::html::render(&manifest, &signed, &proofs, &custody, &notes);
     add(&mut zip, REPORT_PATH, html.as_bytes(), Some(&mut files))?;
     manifest.files = files;
     let manifest_json = json(&manifest)?;

@@ -5,7 +5,8 @@ mod common;
 
 use amparo_core::keys::LogKey;
 use amparo_core::manifest::{
-    CHECKPOINT_PATH, CUSTODY_PATH, CustodyEntry, KEY_PATH, MANIFEST_PATH, PROOFS_PATH, Proofs, REPORT_PATH,
+    CHECKPOINT_PATH, CUSTODY_PATH, CustodyEntry, KEY_PATH, MANIFEST_PATH, NOTES_PATH, NoteEntry, PROOFS_PATH, Proofs,
+    REPORT_PATH,
 };
 use amparo_core::receipt::Receipt;
 use amparo_verify::{Check, Place, Report, VerifyOptions, verify_bundle, verify_bundle_with};
@@ -64,7 +65,11 @@ fn a_real_bundle_verifies() {
     ] {
         assert_eq!(report.checked(check), 9, "{check:?}");
     }
-    assert_eq!(report.checked(Check::FileDigest), 7);
+    assert_eq!(
+        report.checked(Check::FileDigest),
+        8,
+        "2 recordings, checkpoint, key, proofs, custody, notes, report"
+    );
     assert_eq!(report.checked(Check::TrustedKey), 0);
     let text = report.to_string();
     assert!(text.contains("Result: VALID"), "{text}");
@@ -391,6 +396,34 @@ fn an_altered_custody_log_is_refused() {
         places(&report, Check::FileDigest),
         vec![Place::File(CUSTODY_PATH.to_owned())]
     );
+}
+
+#[test]
+fn attorney_notes_are_covered_by_the_manifest() {
+    let fixture = fixture();
+    let report = verify(&fixture.bundle);
+    assert_eq!(report.checked(Check::Notes), 1);
+    assert_eq!(report.summary().notes, Some(1));
+    let html = String::from_utf8(Entries::read(&fixture.bundle).get(REPORT_PATH).to_vec()).unwrap();
+    assert!(
+        html.contains("Advised to remain silent") && html.contains("&lt;b&gt;not markup"),
+        "notes shown, escaped"
+    );
+
+    let mut entries = Entries::read(&fixture.bundle);
+    let mut notes: Vec<NoteEntry> = entries.json(NOTES_PATH);
+    notes[0].text = "Nothing was said.".to_owned();
+    entries.set_json(NOTES_PATH, &notes);
+    assert_eq!(
+        failed(&verify(&entries.pack())),
+        set(&[Check::FileDigest]),
+        "an edited note is caught"
+    );
+
+    let mut entries = Entries::read(&fixture.bundle);
+    *entries.get_mut(NOTES_PATH) = b"{not json".to_vec();
+    entries.reseal(&fixture.key);
+    assert_eq!(failed(&verify(&entries.pack())), set(&[Check::Notes]));
 }
 
 #[test]

@@ -7,7 +7,8 @@ import { chromium } from "playwright-core";
 export const PHONE = { width: 390, height: 844 };
 export const SMALL_PHONE = { width: 360, height: 740 };
 
-export async function launchBrowser() {
+/** `args`: more Chromium flags (the calls add loopback ICE candidates). */
+export async function launchBrowser({ args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.AMPARO_CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -22,6 +23,7 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
+      ...args,
     ],
   });
 }
@@ -165,4 +167,25 @@ export async function downloadFromHistory(page, path) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#encounters li:first-child button")]);
   await download.saveAs(path);
   return path;
+}
+
+/** Notes in the page, as `window[name]` on this machine's clock, when `selector` first appears
+ * inside the element `rootId`. */
+export async function timeAppearance(page, rootId, selector, name) {
+  await page.evaluate(
+    ({ rootId, selector, name }) => {
+      new MutationObserver((_, observer) => {
+        if (document.querySelector(selector)) {
+          window[name] = Date.now();
+          observer.disconnect();
+        }
+      }).observe(document.getElementById(rootId), { childList: true, subtree: true });
+    },
+    { rootId, selector, name },
+  );
+}
+
+/** Notes in the page, as `window[name]`, when the element `id` is clicked (before the app acts). */
+export async function timePress(page, id, name) {
+  await page.evaluate(({ id, name }) => document.getElementById(id).addEventListener("click", () => (window[name] = Date.now()), { capture: true }), { id, name });
 }

@@ -68,6 +68,16 @@ export const AUDIT = () => {
   return problems;
 };
 
+/** A screenshot of what a page shows now, as `<dir>/screenshots/<name>.png`, and the audit's
+ * problems on it. */
+export async function auditScreen(page, dir, name, problems, shots) {
+  await page.waitForTimeout(300); // fonts and layout settle
+  const path = `${dir}/screenshots/${name}.png`;
+  await page.screenshot({ path });
+  shots.push(path);
+  for (const problem of await page.evaluate(AUDIT)) problems.push(`${name}: ${problem}`);
+}
+
 export async function screenshots(browser, base, outDir) {
   const shots = [];
   const problems = [await missingStringFallsBackToEnglish(browser, base)].filter(Boolean);

@@ -9,6 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// The password of every account the tests make.
+pub const PASSWORD: &str = "a long test password";
+
 /// A running `amparo serve` process.
 pub struct Amparo {
     pub child: Child,
@@ -68,21 +71,33 @@ impl Amparo {
         self.client.request(method, self.url(path)).bearer_auth(token)
     }
 
+    /// A new account, logged in: its token.
     pub async fn member(&self) -> String {
         let username = format!("m{}", rand::random::<u64>());
-        let credentials = json!({"username": username, "password": "a long test password"});
+        self.sign_up(&username).await;
+        self.log_in(&username).await
+    }
+
+    /// Signs up `username` with [`PASSWORD`]; returns the account's id.
+    pub async fn sign_up(&self, username: &str) -> String {
         let created = self
             .client
             .post(self.url("/api/v1/accounts"))
-            .json(&credentials)
+            .json(&json!({"username": username, "password": PASSWORD}))
             .send()
             .await
             .expect("sign up");
         assert_eq!(created.status(), StatusCode::CREATED);
+        let account: Value = created.json().await.expect("json");
+        account["id"].as_str().expect("account id").to_owned()
+    }
+
+    /// Logs `username` in with [`PASSWORD`]; returns the session's token.
+    pub async fn log_in(&self, username: &str) -> String {
         let session: Value = self
             .client
             .post(self.url("/api/v1/sessions"))
-            .json(&credentials)
+            .json(&json!({"username": username, "password": PASSWORD}))
             .send()
             .await
             .expect("log in")
@@ -191,6 +206,72 @@ pub fn proof_hashes(value: &Value) -> Vec<amparo_core::Hash> {
             )
         })
         .collect()
+}
+
+/// `amparo verify` on a bundle file, as a court would run it.
+pub fn verify_file(path: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
+        .arg("verify")
+        .arg(path)
+        .output()
+        .expect("amparo verify runs");
+    assert!(
+        output.status.success(),
+        "{} verifies:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// The browser scenarios' folder (tests/e2e).
+pub fn e2e_dir() -> PathBuf {
+    npm_dir("e2e")
+}
+
+/// Debian's chromium and the pinned playwright-core, which the browser tests drive.
+pub fn ensure_browser_tools() {
+    let chromium = std::env::var("AMPARO_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} is missing: these tests need Debian's chromium (apt-get install chromium); .ci/run installs it"
+    );
+    ensure_npm_packages(&e2e_dir(), "playwright-core");
+}
+
+/// A fresh folder for a browser scenario's files, under the target's tmp dir.
+pub fn e2e_out(name: &str) -> PathBuf {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e").join(name);
+    let _ = std::fs::remove_dir_all(&out);
+    out
+}
+
+/// Runs `node tests/e2e/<script> ARGS…`; returns the JSON line it printed last.
+pub fn run_e2e(script: &str, args: &[&std::ffi::OsStr]) -> Value {
+    let output = Command::new("node")
+        .arg(e2e_dir().join(script))
+        .args(args)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{script} {args:?} failed:\n{stderr}\n{stdout}");
+    let line = stdout.lines().last().expect("the scenario printed its result");
+    serde_json::from_str(line).expect("result is JSON")
+}
+
+/// The accessibility audit (touch targets, labels, contrast) found nothing on the screens it saw.
+pub fn assert_no_audit_problems(details: &Value) {
+    let problems: Vec<&str> = details["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "touch targets, labels and contrast:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// A folder of npm test tools under the repository's `tests/` (package-lock.json committed).

@@ -76,8 +76,10 @@ pub mod view;
 
 pub use event::{Effect, Event, GapReason, Outcome, RefuseReason, Request, WithdrawReason};
 pub use machine::Dispatcher;
-pub use policy::{DispatchSettings, StatePolicies, StatePolicy};
-pub use profile::{AttorneyProfile, InvalidLanguage, Language, OrgId, Specialty, UnknownUsState, UsState};
+pub use policy::{DispatchSettings, StatePolicies, StatePolicy, UnknownStatePolicy};
+pub use profile::{
+    AttorneyProfile, InvalidLanguage, Language, OrgId, Specialty, UnknownSpecialty, UnknownUsState, UsState,
+};
 pub use request::RequestStatus;
 pub use view::{AttorneyView, RequestView, Snapshot};
 

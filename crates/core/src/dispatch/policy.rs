@@ -4,7 +4,9 @@
 use super::profile::{OrgId, UsState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::num::NonZeroUsize;
+use std::str::FromStr;
 
 /// Which bar admissions let an attorney advise on an encounter in a given state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,11 +21,41 @@ pub enum StatePolicy {
 }
 
 impl StatePolicy {
+    /// The name it is sent and stored by (the same as its JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdmittedInState => "admitted_in_state",
+            Self::AnyUsAdmission => "any_us_admission",
+        }
+    }
+
     /// Whether an attorney with `admissions` may advise on an encounter in `state`.
     pub fn admits(self, admissions: &BTreeSet<UsState>, state: UsState) -> bool {
         match self {
             StatePolicy::AdmittedInState => admissions.contains(&state),
             StatePolicy::AnyUsAdmission => !admissions.is_empty(),
+        }
+    }
+}
+
+impl fmt::Display for StatePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not the name of a [`StatePolicy`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown state policy {0:?}: expected \"admitted_in_state\" or \"any_us_admission\"")]
+pub struct UnknownStatePolicy(pub String);
+
+impl FromStr for StatePolicy {
+    type Err = UnknownStatePolicy;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admitted_in_state" => Ok(Self::AdmittedInState),
+            "any_us_admission" => Ok(Self::AnyUsAdmission),
+            _ => Err(UnknownStatePolicy(s.to_owned())),
         }
     }
 }

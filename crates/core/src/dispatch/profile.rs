@@ -124,6 +124,38 @@ pub enum Specialty {
     Criminal,
 }
 
+impl Specialty {
+    /// The name it is sent and stored by (the same as its JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Immigration => "immigration",
+            Self::Criminal => "criminal",
+        }
+    }
+}
+
+impl fmt::Display for Specialty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text is not the name of a [`Specialty`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown specialty {0:?}: expected \"immigration\" or \"criminal\"")]
+pub struct UnknownSpecialty(pub String);
+
+impl FromStr for Specialty {
+    type Err = UnknownSpecialty;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "immigration" => Ok(Self::Immigration),
+            "criminal" => Ok(Self::Criminal),
+            _ => Err(UnknownSpecialty(s.to_owned())),
+        }
+    }
+}
+
 /// How many calls an attorney takes at once unless their admin says otherwise.
 pub const DEFAULT_CAPACITY: u32 = 1;
 

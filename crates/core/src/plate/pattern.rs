@@ -182,6 +182,24 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// The runs of consecutive literal characters, in order, and whether the first run starts
+    /// the plate (a query with a wildcard is anchored at both ends). What an index narrows by.
+    pub(crate) fn literal_runs(&self) -> (bool, Vec<Vec<char>>) {
+        let anchored = self.elems.first().is_some_and(|e| *e != Elem::Any);
+        let mut runs = vec![Vec::new()];
+        for elem in &self.elems {
+            match elem {
+                Elem::Lit(c) => runs.last_mut().into_iter().for_each(|run| run.push(*c)),
+                _ => runs.push(Vec::new()),
+            }
+        }
+        let starts_with_literal = anchored && runs.first().is_some_and(|r| !r.is_empty());
+        runs.retain(|r| !r.is_empty());
+        (starts_with_literal, runs)
+    }
+}
+
 impl Elem {
     fn display(&self) -> char {
         match self {

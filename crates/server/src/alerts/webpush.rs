@@ -171,7 +171,9 @@ impl WebPush {
         Ok((delivered, subscriptions))
     }
 
-    async fn to_account(
+    /// Sends what `payload` writes in each browser's language to every browser `account`
+    /// subscribed, all at once; deletes the gone ones. Returns how many took it.
+    pub async fn to_account(
         &self,
         store: &dyn Store,
         account: AccountId,

@@ -8,7 +8,9 @@
 //!
 //! The messages, server to app: `alert` (see `alerts::fanout`), `progress` (a chunk of a
 //! followed encounter arrived), `live` (a followed encounter's state changed, or the snapshot
-//! sent on follow), `error`; app to server: `auth`, `follow`, `unfollow`.
+//! sent on follow), `error`; app to server: `auth`, `follow`, `unfollow`. The attorney line adds
+//! its own both ways (`duty`, `heartbeat`, `offer`, `accept`, `call`, `signal`, `hangup`, ...):
+//! see `crate::attorney::socket` and docs/attorney-line.md.
 
 pub mod hub;
 pub mod socket;

@@ -9,6 +9,7 @@
 
 use super::hub::{Frame, OUTBOX_CAPACITY, Subscription};
 use super::view::{followable, live_message, record_following};
+use crate::attorney::socket::{self as calls, CallSocket};
 use crate::auth::token_hash;
 use crate::clock::now_us;
 use crate::state::AppState;
@@ -40,15 +41,23 @@ enum FromApp {
     Auth { token: String },
     Follow { encounter: String },
     Unfollow { encounter: String },
+    // The attorney line (docs/attorney-line.md).
+    Duty { on: bool },
+    Heartbeat,
+    Accept { encounter: String },
+    Decline { encounter: String },
+    Signal { encounter: String, data: serde_json::Value },
+    Hangup { encounter: String },
 }
 
-/// The WebSocket upgrade. Messages from the app are small; 16 KiB is plenty.
+/// The WebSocket upgrade. Messages from the app are small; the largest are a call's session
+/// descriptions, a few KiB each.
 pub async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    ws.max_message_size(16 * 1024)
+    ws.max_message_size(64 * 1024)
         .on_upgrade(move |socket| connection(state, socket, peer))
         .into_response()
 }
@@ -69,6 +78,7 @@ async fn connection(state: AppState, mut socket: WebSocket, peer: SocketAddr) {
     let (outbox, mut inbox) = mpsc::channel::<Frame>(OUTBOX_CAPACITY);
     let _alerts = state.hub.subscribe_account(account.id, outbox.clone());
     let mut follows: HashMap<EncounterId, Subscription> = HashMap::new();
+    let mut call = CallSocket::new(&state);
     if send(&mut socket, r#"{"type":"ready"}"#.into()).await.is_err() {
         return;
     }
@@ -86,7 +96,7 @@ async fn connection(state: AppState, mut socket: WebSocket, peer: SocketAddr) {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                let reply = handle(&state, &account, &text, &mut follows, &outbox).await;
+                let reply = handle(&state, &account, &text, &mut follows, &outbox, &mut call).await;
                 if let Some(reply) = reply
                     && send(&mut socket, reply).await.is_err()
                 {
@@ -176,6 +186,7 @@ async fn handle(
     text: &str,
     follows: &mut HashMap<EncounterId, Subscription>,
     outbox: &mpsc::Sender<Frame>,
+    call: &mut CallSocket,
 ) -> Option<Frame> {
     let message = match serde_json::from_str::<FromApp>(text) {
         Ok(message) => message,
@@ -189,6 +200,15 @@ async fn handle(
     };
     match message {
         FromApp::Auth { .. } => Some(error(None, 400, "This connection is already signed in.")),
+        FromApp::Duty { on } => call.duty(state, account, on).await,
+        FromApp::Heartbeat => {
+            call.heartbeat(state, account).await;
+            None
+        }
+        FromApp::Accept { encounter } => calls::answer(state, account, &encounter, true).await,
+        FromApp::Decline { encounter } => calls::answer(state, account, &encounter, false).await,
+        FromApp::Signal { encounter, data } => calls::signal(state, account, &encounter, &data),
+        FromApp::Hangup { encounter } => calls::hangup(state, account, &encounter).await,
         FromApp::Unfollow { encounter } => {
             if let Ok(id) = encounter.parse::<EncounterId>() {
                 follows.remove(&id);
@@ -237,7 +257,7 @@ async fn handle(
     }
 }
 
-fn error(encounter: Option<&str>, status: u16, detail: &str) -> Frame {
+pub(crate) fn error(encounter: Option<&str>, status: u16, detail: &str) -> Frame {
     let value = serde_json::json!({ "type": "error", "encounter": encounter, "status": status, "detail": detail });
     Frame::from(value.to_string())
 }

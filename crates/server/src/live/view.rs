@@ -124,13 +124,7 @@ pub async fn followable(state: &AppState, account: &Account, id: EncounterId) ->
     if same_household(state, encounter.owner, account.id).await? {
         return Ok((encounter, Access::Household));
     }
-    if account.has_role(Role::Attorney)
-        && state
-            .store
-            .encounter_attorneys(encounter.id)
-            .await?
-            .contains(&account.id)
-    {
+    if crate::routes::encounters::is_assigned_attorney(state, account, encounter.id).await? {
         return Ok((encounter, Access::Attorney));
     }
     if account.has_role(Role::Admin) {

@@ -11,7 +11,7 @@ use crate::routes::encounters::readable_encounter;
 use crate::state::AppState;
 use amparo_core::leaf::EvidenceLeaf;
 use amparo_core::manifest::{
-    ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, Proofs, SealingCheckpoint,
+    ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, NoteEntry, Proofs, SealingCheckpoint,
 };
 use amparo_core::receipt::Receipt;
 use amparo_store::{AccessRecord, Chunk, Encounter, Upload, chunk_blob_key};
@@ -83,6 +83,18 @@ pub async fn export(
             action: a.action,
         })
         .collect();
+    let notes = state
+        .store
+        .notes_of(encounter.id)
+        .await?
+        .into_iter()
+        .map(|n| NoteEntry {
+            id: n.id.to_string(),
+            at: rfc3339(n.at_us),
+            author: n.author.to_string(),
+            text: n.text,
+        })
+        .collect();
 
     let exported_by = account.0.username.clone();
     let note = checkpoint.note.clone();
@@ -101,6 +113,7 @@ pub async fn export(
             checkpoint: note,
             proofs,
             custody,
+            notes,
         };
         let file = tempfile::tempfile_in(&state.scratch_dir).map_err(ApiError::internal)?;
         let mut file = amparo_verify::write_bundle(file, input).map_err(ApiError::internal)?;

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::validate;
 use amparo_core::ids::{AccountId, EncounterId};
 use amparo_core::roles::Role;
-use amparo_store::{AccessRecord, Encounter, Upload};
+use amparo_store::{AccessRecord, Account, Encounter, Upload};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -109,6 +109,15 @@ pub async fn start(
     };
     state.store.create_encounter(&encounter).await?;
     state.silence.started(encounter.id, encounter.started_at_us);
+    if encounter.wants_attorney {
+        // Before the family's alerts: a lawyer on the line is the first thing the button does.
+        let (state, encounter) = (state.clone(), encounter.clone());
+        tokio::spawn(async move {
+            if let Err(e) = crate::attorney::request::ask(&state, &encounter).await {
+                tracing::error!(encounter = %encounter.id, error = %e.detail(), "attorney not requested");
+            }
+        });
+    }
     tell(&state, &encounter, vec![AlertKind::EncounterStarted]);
     Ok((StatusCode::CREATED, Json(view(&encounter, &[]))).into_response())
 }
@@ -190,6 +199,10 @@ pub async fn end(
     }
     let ended = state.store.end_encounter(encounter.id, now_us()).await?;
     state.silence.ended(ended.id);
+    state
+        .attorney
+        .send(crate::attorney::Command::EncounterEnded { encounter: ended.id })
+        .await;
     let mut kinds = vec![AlertKind::EncounterEnded];
     if input.outcome == Some(Outcome::Detained) && state.store.mark_detained(ended.id, now_us()).await? {
         kinds.insert(0, AlertKind::Detained);
@@ -327,6 +340,26 @@ pub async fn owned_encounter(
     Ok(encounter)
 }
 
+/// Whether the account is an attorney assigned to the encounter: on its call now (known the
+/// moment they accept, before the assignment is written), or assigned in the store.
+pub async fn is_assigned_attorney(
+    state: &AppState,
+    account: &Account,
+    encounter: EncounterId,
+) -> Result<bool, ApiError> {
+    if !account.has_role(Role::Attorney) {
+        return Ok(false);
+    }
+    if state
+        .attorney
+        .parties(encounter)
+        .is_some_and(|p| p.attorney == account.id)
+    {
+        return Ok(true);
+    }
+    Ok(state.store.encounter_attorneys(encounter).await?.contains(&account.id))
+}
+
 /// The encounter if the caller owns it, is an attorney assigned to it, or is an admin.
 pub async fn readable_encounter(
     state: &AppState,
@@ -341,13 +374,7 @@ pub async fn readable_encounter(
     if encounter.owner == account.0.id {
         return Ok((encounter, Access::Owner));
     }
-    if account.0.has_role(Role::Attorney)
-        && state
-            .store
-            .encounter_attorneys(encounter.id)
-            .await?
-            .contains(&account.0.id)
-    {
+    if is_assigned_attorney(state, &account.0, encounter.id).await? {
         return Ok((encounter, Access::Attorney));
     }
     if account.0.has_role(Role::Admin) {

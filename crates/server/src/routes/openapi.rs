@@ -2,7 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    accounts, billing, bundle, contacts, encounters, follow, households, invitations, log, organizations, push, uploads,
+    accounts, attorneys, billing, bundle, calls, contacts, encounters, follow, households, incidents, invitations, log,
+    organizations, push, report_decisions, reports, uploads, vehicles, watch_areas,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -27,6 +28,13 @@ use utoipa::{Modify, OpenApi};
         organizations::coverage, billing::receive,
         uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         log::checkpoint, log::key, log::tile, log::inclusion, log::consistency,
+        attorneys::vet, attorneys::roster, attorneys::set_policy, attorneys::policy, attorneys::coverage, attorneys::me, attorneys::calls,
+        calls::ask, calls::request_status, calls::cancel, calls::add_note, calls::notes, calls::turn,
+        reports::create, reports::queue, reports::mine, reports::read, reports::answer,
+        report_decisions::verify, report_decisions::merge, report_decisions::reject, report_decisions::ask,
+        incidents::list, incidents::read, incidents::update,
+        watch_areas::list, watch_areas::create, watch_areas::remove,
+        vehicles::find, vehicles::spoken, vehicles::read, vehicles::set_status,
     ),
     modifiers(&BearerAuth),
 )]

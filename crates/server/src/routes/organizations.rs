@@ -252,7 +252,11 @@ async fn existing(state: &AppState, id: &str) -> Result<Organization, ApiError> 
 
 /// The organization, if the caller is one of its admins: 403 for another organization, 404 for
 /// none.
-async fn administered(state: &AppState, account: &CurrentAccount, id: &str) -> Result<Organization, ApiError> {
+pub(crate) async fn administered(
+    state: &AppState,
+    account: &CurrentAccount,
+    id: &str,
+) -> Result<Organization, ApiError> {
     let id = parse_id(id)?;
     let mine = state.store.organizations_administered_by(account.0.id).await?;
     if let Some(org) = mine.into_iter().find(|org| org.id == id) {
@@ -266,7 +270,7 @@ async fn administered(state: &AppState, account: &CurrentAccount, id: &str) -> R
     }
 }
 
-async fn by_username(state: &AppState, username: &str) -> Result<Account, ApiError> {
+pub(crate) async fn by_username(state: &AppState, username: &str) -> Result<Account, ApiError> {
     let username = validate::username(username)?;
     let found = state.store.account_credentials(&username).await?;
     found

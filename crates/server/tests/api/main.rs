@@ -2,6 +2,7 @@
 //! test says so), driven over HTTP. One test binary, one module per area.
 
 mod accounts;
+mod attorneys;
 mod billing;
 mod bundle;
 mod contacts;
@@ -12,5 +13,6 @@ mod households;
 mod log;
 mod organizations;
 mod push;
+mod rapid;
 mod uploads;
 mod web;

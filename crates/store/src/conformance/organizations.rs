@@ -36,7 +36,7 @@ fn new_org(seats: u32) -> NewOrganization {
     }
 }
 
-async fn org(store: &dyn Store, seats: u32) -> Organization {
+pub(super) async fn org(store: &dyn Store, seats: u32) -> Organization {
     ok(store.create_organization(&new_org(seats)).await, "create_organization")
 }
 

@@ -10,7 +10,7 @@ use amparo_core::keys::LogKey;
 use amparo_core::leaf::{CHAIN_START, EvidenceLeaf, chain_next, sha256};
 use amparo_core::manifest::{
     ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, MANIFEST_PATH, MANIFEST_SIGNATURE_PATH,
-    Manifest, Proofs, SealingCheckpoint, sign_manifest,
+    Manifest, NoteEntry, Proofs, SealingCheckpoint, sign_manifest,
 };
 use amparo_core::merkle::{Frontier, stored_hash_index};
 use amparo_core::receipt::Receipt;
@@ -88,6 +88,7 @@ pub struct Parts {
     pub checkpoint: String,
     pub proofs: Proofs,
     pub custody: Vec<CustodyEntry>,
+    pub notes: Vec<NoteEntry>,
 }
 
 impl Parts {
@@ -111,6 +112,7 @@ impl Parts {
             checkpoint: self.checkpoint.clone(),
             proofs: self.proofs.clone(),
             custody: self.custody.clone(),
+            notes: self.notes.clone(),
         }
     }
 }
@@ -214,7 +216,17 @@ pub fn parts(chunk_sizes: &[Vec<usize>], sealing: bool) -> Parts {
             custody("2026-09-21T14:20:00Z", "owner", "view"),
             custody("2026-09-21T15:00:00Z", "attorney", "export"),
         ],
+        notes: vec![NoteEntry {
+            id: uuid_like(),
+            at: "2026-09-21T14:16:00Z".to_owned(),
+            author: AccountId::new().to_string(),
+            text: "Advised to remain silent; officer gave badge 4411. <b>not markup</b>".to_owned(),
+        }],
     }
+}
+
+fn uuid_like() -> String {
+    AccountId::new().to_string()
 }
 
 fn facts(id: EncounterId) -> EncounterFacts {

@@ -69,3 +69,19 @@ fn codes_parse_once_and_serialize_as_text() {
     let set: BTreeSet<Language> = serde_json::from_str(r#"["es","en"]"#).expect("languages");
     assert_eq!(set.len(), 2);
 }
+
+#[test]
+fn specialties_and_state_policies_parse_their_json_names() {
+    for specialty in [Specialty::Immigration, Specialty::Criminal] {
+        let json = serde_json::to_string(&specialty).expect("serialize");
+        assert_eq!(json, format!("\"{specialty}\""));
+        assert_eq!(specialty.as_str().parse(), Ok(specialty));
+    }
+    for policy in [StatePolicy::AdmittedInState, StatePolicy::AnyUsAdmission] {
+        let json = serde_json::to_string(&policy).expect("serialize");
+        assert_eq!(json, format!("\"{policy}\""));
+        assert_eq!(policy.as_str().parse(), Ok(policy));
+    }
+    assert!("Immigration".parse::<Specialty>().is_err());
+    assert!("".parse::<StatePolicy>().is_err());
+}

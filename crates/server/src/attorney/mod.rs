@@ -1,0 +1,234 @@
+//! The attorney line: a lawyer on the call in seconds.
+//!
+//! The rules of dispatch are pure code in `amparo_core::dispatch`; this module runs them. One
+//! task per node owns the [`Dispatcher`](amparo_core::dispatch::Dispatcher) and takes
+//! [`Command`]s from the live WebSocket (duty, heartbeats, accept, decline, hang-up) and from
+//! the routes (a person asks, cancels, ends their encounter); it carries out the dispatcher's
+//! effects as WebSocket messages at once, and hands what must be written (call records, duty
+//! spans, an attorney's assignment, admins' coverage alerts) to a writer task that keeps their
+//! order, so a slow disk never delays a ring. An attorney who took a call may open the encounter
+//! before their assignment is written: the table of connected calls says they are on it.
+//!
+//! Module map:
+//! - [`settings`]: `[dispatch]`, `[turn]`, `[metrics]`.
+//! - [`request`]: from an encounter to a dispatch request (which organization answers, in which
+//!   language and state), or an honest "unavailable".
+//! - `service`: the dispatcher's task and how each effect is carried out; `writer` its writes.
+//! - [`messages`]: every message the line sends.
+//! - [`presence`]: an attorney's duty on one connection, ended when the connection drops;
+//!   [`socket`]: the line's messages on the live WebSocket (duty, answers, signaling).
+//! - [`coverage`]: the organization admins' coverage table (pure).
+//! - [`turn`]: ICE servers and coturn REST credentials; [`metrics`]: `/metrics`.
+//!
+//! Per node, in memory: on several nodes (issue 7) the commands and messages cross nodes on the
+//! bus and one node runs the dispatcher.
+
+pub mod coverage;
+pub mod messages;
+pub mod metrics;
+pub mod presence;
+pub mod request;
+mod service;
+pub mod settings;
+pub mod socket;
+pub mod turn;
+mod writer;
+
+use crate::state::AppState;
+use amparo_core::dispatch::{AttorneyProfile, Request, StatePolicy};
+use amparo_core::ids::{AccountId, EncounterId, OrgId};
+use messages::{AttorneyCard, AttorneyStatus, CallFacts};
+use settings::{DispatchConfig, MetricsSettings, TurnSettings};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use tokio::sync::mpsc;
+
+pub use service::run;
+
+/// Commands queued for the dispatcher's task. Big enough for a burst of a city's raid morning;
+/// senders wait when it is full rather than lose a command.
+const COMMAND_QUEUE: usize = 65_536;
+
+/// What the dispatcher's task is told.
+#[derive(Debug)]
+pub enum Command {
+    /// One more connection of this attorney is on duty, with their vetted profile.
+    OnDuty {
+        attorney: AccountId,
+        connection: u64,
+        profile: AttorneyProfile,
+        card: AttorneyCard,
+    },
+    /// This connection is off duty (or closed).
+    OffDuty {
+        attorney: AccountId,
+        connection: u64,
+    },
+    Heartbeat {
+        attorney: AccountId,
+    },
+    Accept {
+        attorney: AccountId,
+        encounter: EncounterId,
+    },
+    Decline {
+        attorney: AccountId,
+        encounter: EncounterId,
+    },
+    /// A person asks for an attorney.
+    Request {
+        request: Request,
+        context: CallContext,
+    },
+    /// The person cancels, or either side hangs up: the request closes.
+    Close {
+        encounter: EncounterId,
+    },
+    /// The encounter ended: its request closes and its status is forgotten.
+    EncounterEnded {
+        encounter: EncounterId,
+    },
+    SetPolicy {
+        org: OrgId,
+        policy: StatePolicy,
+    },
+    /// An admin changed the attorney's profile: applied at once if they are on duty.
+    ProfileChanged {
+        attorney: AccountId,
+        profile: AttorneyProfile,
+        card: AttorneyCard,
+    },
+}
+
+/// What the server knows about a request beyond what dispatch decides on.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    pub owner: AccountId,
+    pub facts: CallFacts,
+    pub backup_line: Option<String>,
+}
+
+/// The two sides of a connected call: who may signal to whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parties {
+    pub owner: AccountId,
+    pub attorney: AccountId,
+}
+
+/// The line as the rest of the server sees it: a queue into the dispatcher's task, and what
+/// that task publishes for synchronous reads (each request's status, connected calls).
+#[derive(Debug)]
+pub struct AttorneyLine {
+    commands: mpsc::Sender<Command>,
+    inbox: Mutex<Option<mpsc::Receiver<Command>>>,
+    statuses: Mutex<HashMap<EncounterId, AttorneyStatus>>,
+    calls: Mutex<HashMap<EncounterId, Parties>>,
+    on_duty: Mutex<HashSet<AccountId>>,
+    next_connection: AtomicU64,
+    pub dispatch: DispatchConfig,
+    pub turn: TurnSettings,
+    pub metrics_access: MetricsSettings,
+    pub metrics: metrics::DispatchMetrics,
+}
+
+/// The attorney line's settings, as `Services` carries them.
+#[derive(Clone, Debug, Default)]
+pub struct LineSettings {
+    pub dispatch: DispatchConfig,
+    pub turn: TurnSettings,
+    pub metrics: MetricsSettings,
+}
+
+impl AttorneyLine {
+    pub fn new(settings: LineSettings) -> Self {
+        let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+        Self {
+            commands,
+            inbox: Mutex::new(Some(inbox)),
+            statuses: Mutex::default(),
+            calls: Mutex::default(),
+            on_duty: Mutex::default(),
+            next_connection: AtomicU64::new(1),
+            dispatch: settings.dispatch,
+            turn: settings.turn,
+            metrics_access: settings.metrics,
+            metrics: metrics::DispatchMetrics::default(),
+        }
+    }
+
+    /// Queues a command for the dispatcher. Only fails once the task has stopped (shutdown).
+    pub async fn send(&self, command: Command) {
+        if self.commands.send(command).await.is_err() {
+            tracing::debug!("the dispatcher has stopped; command dropped");
+        }
+    }
+
+    /// Queues a command without waiting; gives it back when the queue is full.
+    fn try_send(&self, command: Command) -> Option<Command> {
+        match self.commands.try_send(command) {
+            Err(mpsc::error::TrySendError::Full(command)) => Some(command),
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+        }
+    }
+
+    /// A number for one WebSocket connection, so duty can follow connections.
+    pub fn connection_id(&self) -> u64 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Where the person's request stands, if they asked.
+    pub fn status(&self, encounter: EncounterId) -> Option<AttorneyStatus> {
+        lock(&self.statuses).get(&encounter).cloned()
+    }
+
+    /// The connected call's two sides.
+    pub fn parties(&self, encounter: EncounterId) -> Option<Parties> {
+        lock(&self.calls).get(&encounter).copied()
+    }
+
+    /// Whether the attorney is on duty on some connection to this node.
+    pub fn is_on_duty(&self, attorney: AccountId) -> bool {
+        lock(&self.on_duty).contains(&attorney)
+    }
+
+    fn set_on_duty(&self, attorney: AccountId, on: bool) {
+        let mut on_duty = lock(&self.on_duty);
+        if on {
+            on_duty.insert(attorney);
+        } else {
+            on_duty.remove(&attorney);
+        }
+    }
+
+    fn take_inbox(&self) -> Option<mpsc::Receiver<Command>> {
+        lock(&self.inbox).take()
+    }
+
+    fn set_status(&self, encounter: EncounterId, status: AttorneyStatus) {
+        lock(&self.statuses).insert(encounter, status);
+    }
+
+    fn forget_status(&self, encounter: EncounterId) {
+        lock(&self.statuses).remove(&encounter);
+    }
+
+    fn set_call(&self, encounter: EncounterId, parties: Option<Parties>) {
+        let mut calls = lock(&self.calls);
+        match parties {
+            Some(parties) => calls.insert(encounter, parties),
+            None => calls.remove(&encounter),
+        };
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The maps stay consistent under every panic (single inserts and removes).
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts the dispatcher's task for this state; `None` if it was started already.
+pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let inbox = state.attorney.take_inbox()?;
+    Some(tokio::spawn(run(state.clone(), inbox)))
+}

@@ -1,0 +1,360 @@
+//! The dispatcher's task: takes commands in order, feeds them to the core dispatcher with the
+//! time, ticks it at its next deadline, and carries out what it says.
+
+use super::messages::{self, AttorneyCard, AttorneyStatus, reason_name};
+use super::writer::{self, Job};
+use super::{CallContext, Command, Parties};
+use crate::clock::now_us;
+use crate::live::hub::Frame;
+use crate::state::AppState;
+use amparo_core::dispatch::{Dispatcher, Effect, Event, Outcome};
+use amparo_core::ids::{AccountId, EncounterId, OrgId};
+use amparo_store::{CallOutcome, CallRecord};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// An open request: what the person gave, and its record as it will be stored.
+struct Open {
+    context: CallContext,
+    record: CallRecord,
+}
+
+/// An attorney on duty on at least one connection.
+struct OnDuty {
+    org: OrgId,
+    card: AttorneyCard,
+    connections: HashSet<u64>,
+}
+
+struct Service {
+    state: AppState,
+    dispatcher: Dispatcher,
+    open: HashMap<EncounterId, Open>,
+    on_duty: HashMap<AccountId, OnDuty>,
+    /// Attorneys with a connected call who went off duty keep their card for it.
+    cards: HashMap<AccountId, AttorneyCard>,
+    writes: mpsc::UnboundedSender<Job>,
+}
+
+/// Runs until the server closes or every sender is gone.
+pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) {
+    let writes = writer::start(state.clone());
+    let mut service = Service {
+        dispatcher: Dispatcher::new(state.attorney.dispatch.core()),
+        state: state.clone(),
+        open: HashMap::new(),
+        on_duty: HashMap::new(),
+        cards: HashMap::new(),
+        writes,
+    };
+    service.restore().await;
+    loop {
+        let deadline = service.dispatcher.next_deadline().map(|at| {
+            let wait = u64::try_from(at.saturating_sub(now_us())).unwrap_or(0);
+            tokio::time::Instant::now() + Duration::from_micros(wait)
+        });
+        tokio::select! {
+            command = inbox.recv() => match command {
+                Some(command) => service.command(command).await,
+                None => break,
+            },
+            () = sleep_until(deadline) => service.apply(Event::Tick).await,
+            () = state.closing.cancelled() => break,
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Service {
+    /// Picks up what a previous run left: each organization's state policy, and requests still
+    /// open. A request that was waiting is asked again with its original time (so it keeps its
+    /// place); a call that was connected lost its signaling with the restart and is recorded as
+    /// ended (the attorney stays assigned and can call back).
+    async fn restore(&mut self) {
+        match self.state.store.dispatch_policies().await {
+            Ok(policies) => {
+                for p in policies {
+                    self.dispatcher.handle(
+                        now_us(),
+                        Event::SetStatePolicy {
+                            org: p.org,
+                            policy: p.state_policy,
+                        },
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "state policies not loaded: the defaults apply"),
+        }
+        let open = match self.state.store.open_calls().await {
+            Ok(open) => open,
+            Err(e) => return tracing::error!(error = %e, "open calls not restored"),
+        };
+        for mut record in open {
+            let resumed = match record.attorney {
+                Some(_) => None,
+                None => super::request::resume(&self.state, &record).await,
+            };
+            match resumed {
+                Some((request, context)) => {
+                    self.command(Command::Request { request, context }).await;
+                }
+                None => {
+                    record.closed_at_us = Some(now_us());
+                    record.outcome = Some(if record.attorney.is_some() {
+                        CallOutcome::Ended
+                    } else {
+                        CallOutcome::Cancelled
+                    });
+                    self.write(Job::SaveCall(record));
+                }
+            }
+        }
+    }
+
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::OnDuty {
+                attorney,
+                connection,
+                profile,
+                card,
+            } => {
+                let org = profile.org;
+                let entry = self.on_duty.entry(attorney).or_insert_with(|| OnDuty {
+                    org,
+                    card: card.clone(),
+                    connections: HashSet::new(),
+                });
+                let first = entry.connections.is_empty();
+                entry.connections.insert(connection);
+                entry.card = card.clone();
+                if first || entry.org != org {
+                    entry.org = org;
+                    self.write(Job::StartDuty {
+                        attorney,
+                        org,
+                        at_us: now_us(),
+                    });
+                }
+                self.cards.insert(attorney, card);
+                self.state.attorney.set_on_duty(attorney, true);
+                self.to(attorney, messages::duty(true));
+                self.apply(Event::AttorneyOnDuty { attorney, profile }).await;
+            }
+            Command::OffDuty { attorney, connection } => {
+                let Some(entry) = self.on_duty.get_mut(&attorney) else {
+                    return;
+                };
+                if !entry.connections.remove(&connection) {
+                    return;
+                }
+                if entry.connections.is_empty() {
+                    self.on_duty.remove(&attorney);
+                    self.state.attorney.set_on_duty(attorney, false);
+                    self.write(Job::EndDuty {
+                        attorney,
+                        at_us: now_us(),
+                    });
+                    self.to(attorney, messages::duty(false));
+                    self.apply(Event::AttorneyOffDuty { attorney }).await;
+                }
+            }
+            Command::Heartbeat { attorney } => self.apply(Event::Heartbeat { attorney }).await,
+            Command::Accept { attorney, encounter } => self.apply(Event::Accept { attorney, encounter }).await,
+            Command::Decline { attorney, encounter } => self.apply(Event::Decline { attorney, encounter }).await,
+            Command::Request { request, context } => {
+                let encounter = request.encounter;
+                if self.open.contains_key(&encounter) {
+                    return;
+                }
+                let record = CallRecord {
+                    encounter,
+                    org: request.org,
+                    language: request.language.to_string(),
+                    us_state: request.state.to_string(),
+                    requested_at_us: request.requested_at_us,
+                    offered_at_us: None,
+                    connected_at_us: None,
+                    attorney: None,
+                    closed_at_us: None,
+                    outcome: None,
+                };
+                self.state
+                    .attorney
+                    .metrics
+                    .requested(&record.language, &record.us_state);
+                self.write(Job::SaveCall(record.clone()));
+                self.open.insert(encounter, Open { context, record });
+                self.apply(Event::RequestAttorney(request)).await;
+            }
+            Command::Close { encounter } => self.apply(Event::CancelRequest { encounter }).await,
+            Command::EncounterEnded { encounter } => {
+                self.apply(Event::CallEnded { encounter }).await;
+                self.state.attorney.forget_status(encounter);
+            }
+            Command::SetPolicy { org, policy } => self.apply(Event::SetStatePolicy { org, policy }).await,
+            Command::ProfileChanged {
+                attorney,
+                profile,
+                card,
+            } => {
+                self.cards.insert(attorney, card.clone());
+                if let Some(entry) = self.on_duty.get_mut(&attorney) {
+                    entry.card = card;
+                    self.apply(Event::AttorneyOnDuty { attorney, profile }).await;
+                }
+            }
+        }
+    }
+
+    async fn apply(&mut self, event: Event) {
+        for effect in self.dispatcher.handle(now_us(), event) {
+            self.carry_out(effect).await;
+        }
+        let queued = self
+            .open
+            .values()
+            .filter(|o| o.record.connected_at_us.is_none())
+            .count();
+        self.state.attorney.metrics.gauges(queued, self.on_duty.len());
+    }
+
+    async fn carry_out(&mut self, effect: Effect) {
+        let now = now_us();
+        match effect {
+            Effect::Offer {
+                attorney,
+                encounter,
+                expires_at_us,
+            } => {
+                let Some(open) = self.open.get_mut(&encounter) else {
+                    return;
+                };
+                let frame = messages::offer(&open.context.facts, expires_at_us);
+                let owner = open.context.owner;
+                let first = open.record.offered_at_us.is_none().then(|| {
+                    open.record.offered_at_us = Some(now);
+                    open.record.clone()
+                });
+                self.to(attorney, frame);
+                if let Some(record) = first {
+                    let metrics = &self.state.attorney.metrics;
+                    metrics.offered(&record.language, &record.us_state, now - record.requested_at_us);
+                    self.write(Job::SaveCall(record));
+                }
+                self.tell_owner(encounter, owner, AttorneyStatus::Offering);
+            }
+            Effect::WithdrawOffer {
+                attorney,
+                encounter,
+                reason,
+            } => {
+                self.state.attorney.metrics.offer_ended(&reason_name(reason));
+                self.to(attorney, messages::offer_withdrawn(encounter, reason));
+            }
+            Effect::Connected { attorney, encounter } => self.connected(attorney, encounter, now).await,
+            Effect::Queued { encounter, position } | Effect::QueuePositionChanged { encounter, position } => {
+                let Some(open) = self.open.get(&encounter) else { return };
+                let status = AttorneyStatus::Queued {
+                    position,
+                    backup_line: open.context.backup_line.clone(),
+                };
+                let owner = open.context.owner;
+                self.tell_owner(encounter, owner, status);
+            }
+            Effect::CoverageGap {
+                org,
+                encounter,
+                language,
+                state,
+                reason,
+            } => {
+                let frame = messages::coverage_gap(org, encounter, language, state, reason);
+                self.write(Job::NotifyAdmins { org, frame });
+            }
+            Effect::AcceptRefused {
+                attorney,
+                encounter,
+                reason,
+            } => {
+                self.to(attorney, messages::accept_refused(encounter, reason));
+            }
+            Effect::Closed {
+                encounter,
+                outcome,
+                attorney,
+            } => {
+                self.state.attorney.set_call(encounter, None);
+                let Some(mut open) = self.open.remove(&encounter) else {
+                    return;
+                };
+                open.record.closed_at_us = Some(now);
+                open.record.outcome = Some(match outcome {
+                    Outcome::Ended => CallOutcome::Ended,
+                    Outcome::Cancelled => CallOutcome::Cancelled,
+                });
+                self.write(Job::SaveCall(open.record));
+                if let Some(attorney) = attorney {
+                    self.to(attorney, messages::hangup(encounter));
+                    self.to(open.context.owner, messages::hangup(encounter));
+                }
+                self.tell_owner(encounter, open.context.owner, AttorneyStatus::Closed);
+            }
+        }
+    }
+
+    /// The attorney took the call: tell both sides, and have the assignment written and the
+    /// person's household alerted.
+    async fn connected(&mut self, attorney: AccountId, encounter: EncounterId, now: i64) {
+        let Some(open) = self.open.get_mut(&encounter) else {
+            return;
+        };
+        open.record.connected_at_us = Some(now);
+        open.record.attorney = Some(attorney);
+        let r = &open.record;
+        self.state
+            .attorney
+            .metrics
+            .connected(&r.language, &r.us_state, now - r.requested_at_us);
+        let (record, owner, facts) = (r.clone(), open.context.owner, open.context.facts.clone());
+        // The call table first: it lets the attorney open the encounter at once, before the
+        // assignment below is written.
+        self.state
+            .attorney
+            .set_call(encounter, Some(Parties { owner, attorney }));
+        self.write(Job::SaveCall(record));
+        self.write(Job::Assign { encounter, attorney });
+        let card = self.cards.get(&attorney).cloned().unwrap_or_else(|| AttorneyCard {
+            display_name: "Attorney".to_owned(),
+            languages: Vec::new(),
+        });
+        self.to(attorney, messages::call_for_attorney(&facts));
+        self.to(owner, messages::call_for_member(encounter, &card));
+        self.tell_owner(encounter, owner, AttorneyStatus::Connected { attorney: card });
+    }
+
+    fn tell_owner(&self, encounter: EncounterId, owner: AccountId, status: AttorneyStatus) {
+        if self.state.attorney.status(encounter).as_ref() == Some(&status) {
+            return;
+        }
+        self.to(owner, messages::status(encounter, &status));
+        self.state.attorney.set_status(encounter, status);
+    }
+
+    fn to(&self, account: AccountId, frame: Frame) {
+        self.state.hub.to_accounts(&[account], &frame);
+    }
+
+    fn write(&self, job: Job) {
+        if self.writes.send(job).is_err() {
+            tracing::error!("the attorney line's writer has stopped; a record was not saved");
+        }
+    }
+}

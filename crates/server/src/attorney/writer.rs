@@ -1,0 +1,106 @@
+//! The attorney line's writes, in the order the dispatcher made them, on a task of their own: a
+//! call's record is saved whole each time it changes, so the last write is the whole truth even
+//! if an earlier one failed.
+
+use crate::alerts::AlertKind;
+use crate::live::hub::Frame;
+use crate::state::AppState;
+use amparo_core::ids::{AccountId, EncounterId, OrgId};
+use amparo_store::CallRecord;
+use tokio::sync::mpsc;
+
+#[derive(Debug)]
+pub enum Job {
+    SaveCall(CallRecord),
+    StartDuty {
+        attorney: AccountId,
+        org: OrgId,
+        at_us: i64,
+    },
+    EndDuty {
+        attorney: AccountId,
+        at_us: i64,
+    },
+    /// Tell the organization's admins, in the app, that a request is waiting with nobody to take it.
+    NotifyAdmins {
+        org: OrgId,
+        frame: Frame,
+    },
+    /// Assign the attorney who took the call to the encounter (bundle, notes, past calls), then
+    /// alert the person's household that an attorney is on the line.
+    Assign {
+        encounter: EncounterId,
+        attorney: AccountId,
+    },
+}
+
+impl Job {
+    /// Which call record this job saves, if it saves one.
+    fn call_key(&self) -> Option<(EncounterId, i64)> {
+        match self {
+            Job::SaveCall(call) => Some((call.encounter, call.requested_at_us)),
+            _ => None,
+        }
+    }
+}
+
+pub fn start(state: AppState) -> mpsc::UnboundedSender<Job> {
+    let (jobs, mut inbox) = mpsc::unbounded_channel::<Job>();
+    tokio::spawn(async move {
+        let mut batch = Vec::new();
+        while inbox.recv_many(&mut batch, 1_024).await > 0 {
+            // A call's record is saved whole: when the writer is behind, only the latest save of
+            // each record in the batch needs writing.
+            let mut latest = std::collections::HashMap::new();
+            for (at, job) in batch.iter().enumerate() {
+                if let Some(key) = job.call_key() {
+                    latest.insert(key, at);
+                }
+            }
+            for (at, job) in batch.drain(..).enumerate() {
+                if job.call_key().is_some_and(|key| latest.get(&key) != Some(&at)) {
+                    continue;
+                }
+                run(&state, job).await;
+            }
+        }
+    });
+    jobs
+}
+
+async fn run(state: &AppState, job: Job) {
+    if let Err(e) = write(state, job).await {
+        tracing::error!(error = %e, "attorney line record not saved");
+    }
+}
+
+async fn write(state: &AppState, job: Job) -> Result<(), amparo_store::StoreError> {
+    let store = &state.store;
+    match job {
+        Job::SaveCall(call) => store.save_call(&call).await,
+        Job::StartDuty { attorney, org, at_us } => store.start_duty(attorney, org, at_us).await,
+        Job::EndDuty { attorney, at_us } => store.end_duty(attorney, at_us).await,
+        Job::NotifyAdmins { org, frame } => store.org_admins(org).await.map(|admins| {
+            state.hub.to_accounts(&admins, &frame);
+        }),
+        Job::Assign { encounter, attorney } => {
+            store.assign_attorney(encounter, attorney).await?;
+            // On a task of its own: email and webhooks must not hold up the records behind it.
+            let state = state.clone();
+            tokio::spawn(async move {
+                match state.store.encounter(encounter).await {
+                    Ok(Some(found)) => {
+                        if let Err(e) = crate::alerts::fanout::announce(&state, &found, AlertKind::AttorneyJoined).await
+                        {
+                            tracing::error!(%encounter, error = %e, "attorney-joined alert not sent");
+                        }
+                        crate::live::publish_state(&state, encounter).await;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(%encounter, error = %e, "attorney-joined alert not sent"),
+                }
+            });
+            Ok(())
+        }
+    }
+}

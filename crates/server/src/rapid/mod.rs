@@ -1,0 +1,39 @@
+//! The rapid-response network (issue 6), besides its routes: what reports and incidents look
+//! like to each audience, telling subscribers about verified incidents, and expiring reports
+//! nobody verified.
+//!
+//! Module map:
+//! - [`views`]: the JSON of reports, incidents, questions, watch areas and vehicles. A responder
+//!   sees who verified; a subscriber sees what was verified, how and when, never by whom.
+//! - [`deliver`]: a verified, updated or withdrawn incident to every subscriber whose area holds
+//!   its cell: in the app over the live hub, and by Web Push (the household alerts' channel).
+//! - [`input`]: what members and responders send, parsed into the domain's types.
+//! - [`search`]: plate search: the store's index reads candidates, `core::plate::rank` orders
+//!   them; spoken plates searched reading by reading.
+//!
+//! Unverified reports alert nobody: only [`deliver::announce`] tells anyone anything, and only
+//! the verify, update and withdraw handlers call it.
+
+pub mod deliver;
+pub mod input;
+pub mod search;
+pub mod views;
+
+use crate::clock::now_us;
+use crate::state::AppState;
+use std::time::Duration;
+
+/// Expires unverified reports whose time is up, every `every`, for as long as the server runs.
+/// Nobody is told: an expired report was never verified.
+pub async fn expire_reports(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        match state.store.expire_reports(now_us()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "unverified reports expired"),
+            Err(error) => tracing::warn!(%error, "expiring reports"),
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Watch areas (a row per cell, indexed by cell) and the vehicle registry (folded key and
+//! trigrams indexed for searches) of the rapid-response network (issue 6).
+
+use crate::PostgresStore;
+use crate::convert::from_sqlx;
+use crate::rapid::log_action;
+use amparo_core::geo::Cell;
+use amparo_core::ids::{AccountId, VehicleId, WatchAreaId};
+use amparo_core::plate::{IndexQuery, plate_grams};
+use amparo_store::rapid::{cell, plate, status, status_name};
+use amparo_store::{NewSighting, ResponderAction, Sighting, StoreError, Vehicle, VehicleStatusChange, WatchArea};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+pub(crate) async fn save_area(store: &PostgresStore, area: &WatchArea, max: usize) -> Result<(), StoreError> {
+    let what = || format!("saving watch area {} of account {}", area.id, area.account);
+    let mut tx = store.pool.begin().await.map_err(|e| from_sqlx(e, "starting a write"))?;
+    // The account's row, locked: two saves for one account take turns, so the cap holds.
+    let found: Option<Uuid> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+        .bind(area.account.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, &what()))?;
+    if found.is_none() {
+        return Err(StoreError::NotFound(format!("account {}", area.account)));
+    }
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT account FROM watch_areas WHERE id = $1")
+        .bind(area.id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, &what()))?;
+    match owner {
+        Some(owner) if owner != area.account.0 => {
+            return Err(StoreError::NotFound(format!("watch area {}", area.id)));
+        }
+        Some(_) => {
+            sqlx::query("DELETE FROM watch_cells WHERE area = $1")
+                .bind(area.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, &what()))?;
+            sqlx::query("UPDATE watch_areas SET label = $1 WHERE id = $2")
+                .bind(&area.label)
+                .bind(area.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, &what()))?;
+        }
+        None => {
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM watch_areas WHERE account = $1")
+                .bind(area.account.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, &what()))?;
+            if usize::try_from(count).unwrap_or(usize::MAX) >= max {
+                return Err(StoreError::Conflict(format!(
+                    "an account may watch at most {max} areas: delete one first"
+                )));
+            }
+            sqlx::query("INSERT INTO watch_areas (id, account, label, created_at_us) VALUES ($1, $2, $3, $4)")
+                .bind(area.id.0)
+                .bind(area.account.0)
+                .bind(&area.label)
+                .bind(area.created_at_us)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, &what()))?;
+        }
+    }
+    for cell in &area.cells {
+        sqlx::query("INSERT INTO watch_cells (cell, area, account) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(cell.to_i64())
+            .bind(area.id.0)
+            .bind(area.account.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| from_sqlx(e, &what()))?;
+    }
+    tx.commit().await.map_err(|e| from_sqlx(e, &what()))
+}
+
+pub(crate) async fn areas_of(store: &PostgresStore, account: AccountId) -> Result<Vec<WatchArea>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.label, a.created_at_us, c.cell FROM watch_areas a LEFT JOIN watch_cells c ON c.area = a.id \
+         WHERE a.account = $1 ORDER BY a.created_at_us, a.id, c.cell",
+    )
+    .bind(account.0)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("reading the watch areas of account {account}")))?;
+    let mut areas: Vec<WatchArea> = Vec::new();
+    for row in &rows {
+        let get = |e| from_sqlx(e, "reading a watch area");
+        let id = WatchAreaId(row.try_get::<Uuid, _>("id").map_err(get)?);
+        if areas.last().is_none_or(|a| a.id != id) {
+            areas.push(WatchArea {
+                id,
+                account,
+                label: row.try_get("label").map_err(get)?,
+                cells: Vec::new(),
+                created_at_us: row.try_get("created_at_us").map_err(get)?,
+            });
+        }
+        if let (Some(area), Some(raw)) = (areas.last_mut(), row.try_get::<Option<i64>, _>("cell").map_err(get)?) {
+            area.cells.push(cell(raw)?);
+        }
+    }
+    Ok(areas)
+}
+
+pub(crate) async fn delete_area(
+    store: &PostgresStore,
+    account: AccountId,
+    id: WatchAreaId,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM watch_areas WHERE id = $1 AND account = $2")
+        .bind(id.0)
+        .bind(account.0)
+        .execute(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, &format!("deleting watch area {id}")))?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn watchers(store: &PostgresStore, at: Cell) -> Result<Vec<AccountId>, StoreError> {
+    let rows: Vec<Uuid> =
+        sqlx::query_scalar("SELECT DISTINCT account FROM watch_cells WHERE cell = $1 ORDER BY account")
+            .bind(at.to_i64())
+            .fetch_all(&store.pool)
+            .await
+            .map_err(|e| from_sqlx(e, &format!("reading who watches cell {at}")))?;
+    Ok(rows.into_iter().map(AccountId).collect())
+}
+
+macro_rules! vehicle_columns {
+    () => {
+        "id, plate, region, make, model, colour, markings, status, status_by, status_reason, status_at_us, last_confirmed_at_us, created_at_us"
+    };
+}
+
+pub(crate) async fn record_sightings(store: &PostgresStore, sightings: &[NewSighting]) -> Result<(), StoreError> {
+    let what = "recording vehicle sightings";
+    let mut tx = store.pool.begin().await.map_err(|e| from_sqlx(e, "starting a write"))?;
+    for s in sightings {
+        // A new vehicle gets its row and index entries; a known one keeps its id and what it
+        // has, gains what it lacked, and is confirmed as of its latest sighting.
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO vehicles (id, plate, folded, region, make, model, colour, markings, status, status_at_us, \
+             last_confirmed_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'confirmed', $9, $10, $11) \
+             ON CONFLICT (plate, region) DO UPDATE SET make = COALESCE(vehicles.make, excluded.make), \
+             model = COALESCE(vehicles.model, excluded.model), colour = COALESCE(vehicles.colour, excluded.colour), \
+             markings = COALESCE(vehicles.markings, excluded.markings), status = 'confirmed', status_by = NULL, \
+             status_reason = NULL, status_at_us = excluded.status_at_us, \
+             last_confirmed_at_us = GREATEST(vehicles.last_confirmed_at_us, excluded.last_confirmed_at_us) RETURNING id",
+        )
+        .bind(s.new_id.0)
+        .bind(s.plate.as_str())
+        .bind(s.plate.folded())
+        .bind(&s.region)
+        .bind(&s.make)
+        .bind(&s.model)
+        .bind(&s.colour)
+        .bind(&s.markings)
+        .bind(s.seen_at_us)
+        .bind(s.seen_at_us)
+        .bind(s.seen_at_us)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| from_sqlx(e, what))?;
+        for gram in plate_grams(&s.plate) {
+            sqlx::query("INSERT INTO vehicle_grams (gram, vehicle) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(gram)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| from_sqlx(e, what))?;
+        }
+        sqlx::query("INSERT INTO vehicle_sightings (vehicle, incident, cell, seen_at_us) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(s.incident.0)
+            .bind(s.cell.to_i64())
+            .bind(s.seen_at_us)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| from_sqlx(e, what))?;
+    }
+    tx.commit().await.map_err(|e| from_sqlx(e, what))
+}
+
+pub(crate) async fn set_status(
+    store: &PostgresStore,
+    id: VehicleId,
+    change: &VehicleStatusChange,
+    audit: &ResponderAction,
+) -> Result<Vehicle, StoreError> {
+    let what = || format!("setting the status of vehicle {id}");
+    let mut tx = store.pool.begin().await.map_err(|e| from_sqlx(e, "starting a write"))?;
+    let row = sqlx::query(concat!("UPDATE vehicles SET status = $1, status_by = $2, status_reason = $3, status_at_us = $4, \
+         last_confirmed_at_us = CASE WHEN $5 = 'confirmed' THEN GREATEST(vehicles.last_confirmed_at_us, $6) ELSE last_confirmed_at_us END \
+         WHERE id = $7 RETURNING ", vehicle_columns!()))
+    .bind(status_name(change.status))
+    .bind(change.by.0)
+    .bind(&change.reason)
+    .bind(change.at_us)
+    .bind(status_name(change.status))
+    .bind(change.at_us)
+    .bind(id.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(|e| from_sqlx(e, &what()))?
+    .ok_or_else(|| StoreError::NotFound(format!("vehicle {id}")))?;
+    let vehicle = vehicle_row(&row)?;
+    log_action(&mut tx, audit).await?;
+    tx.commit().await.map_err(|e| from_sqlx(e, &what()))?;
+    Ok(vehicle)
+}
+
+pub(crate) async fn vehicle(store: &PostgresStore, id: VehicleId) -> Result<Option<Vehicle>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", vehicle_columns!(), " FROM vehicles WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, &format!("reading vehicle {id}")))?;
+    row.as_ref().map(vehicle_row).transpose()
+}
+
+pub(crate) async fn sightings(store: &PostgresStore, id: VehicleId) -> Result<Vec<Sighting>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT incident, cell, seen_at_us FROM vehicle_sightings WHERE vehicle = $1 ORDER BY seen_at_us DESC",
+    )
+    .bind(id.0)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("reading the sightings of vehicle {id}")))?;
+    rows.iter()
+        .map(|row| {
+            let get = |e| from_sqlx(e, "reading a sighting");
+            let incident: Uuid = row.try_get("incident").map_err(get)?;
+            Ok(Sighting {
+                vehicle: id,
+                incident: amparo_core::ids::IncidentId(incident),
+                cell: cell(row.try_get("cell").map_err(get)?)?,
+                seen_at_us: row.try_get("seen_at_us").map_err(get)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn candidates(
+    store: &PostgresStore,
+    query: &IndexQuery,
+    limit: u32,
+) -> Result<Vec<Vehicle>, StoreError> {
+    // The prefix's range ends before the prefix with its last character's successor; folded
+    // keys are ASCII letters and digits, so appending '~' (after 'Z') bounds them all.
+    let (low, high) = match &query.prefix {
+        Some(p) => (p.clone(), format!("{p}~")),
+        None => (String::from("~"), String::from("~")),
+    };
+    let grams: Vec<&str> = query.grams.iter().map(String::as_str).collect();
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        vehicle_columns!(),
+        " FROM vehicles WHERE id IN ( \
+           SELECT vehicle FROM vehicle_grams WHERE gram = ANY($1) \
+           UNION SELECT id FROM vehicles WHERE folded >= $2 AND folded < $3) \
+         ORDER BY last_confirmed_at_us DESC LIMIT $4"
+    ))
+    .bind(&grams)
+    .bind(low)
+    .bind(high)
+    .bind(i64::from(limit))
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, "searching the vehicle registry"))?;
+    rows.iter().map(vehicle_row).collect()
+}
+
+fn vehicle_row(row: &PgRow) -> Result<Vehicle, StoreError> {
+    let get = |e| from_sqlx(e, "reading a vehicle");
+    let id: Uuid = row.try_get("id").map_err(get)?;
+    let by: Option<Uuid> = row.try_get("status_by").map_err(get)?;
+    Ok(Vehicle {
+        id: VehicleId(id),
+        plate: plate(row.try_get("plate").map_err(get)?)?,
+        region: row.try_get("region").map_err(get)?,
+        make: row.try_get("make").map_err(get)?,
+        model: row.try_get("model").map_err(get)?,
+        colour: row.try_get("colour").map_err(get)?,
+        markings: row.try_get("markings").map_err(get)?,
+        status: status(row.try_get("status").map_err(get)?)?,
+        status_by: by.map(AccountId),
+        status_reason: row.try_get("status_reason").map_err(get)?,
+        status_at_us: row.try_get("status_at_us").map_err(get)?,
+        last_confirmed_at_us: row.try_get("last_confirmed_at_us").map_err(get)?,
+        created_at_us: row.try_get("created_at_us").map_err(get)?,
+    })
+}
