@@ -80,10 +80,16 @@ export const app = {
 };
 
 let leaving = null;
+// Screens render asynchronously (some fetch first). Each route() call takes a number; a render that
+// finishes after a newer one started is dropped, so a quick second tap never loses to a slow first.
+let routeGeneration = 0;
+let routedEntry = null;
 
 async function route() {
   const [name, ...params] = location.hash.replace(/^#\/?/, "").split("/");
+  const generation = ++routeGeneration;
   const entry = ROUTES[name] ?? ROUTES[""];
+  routedEntry = entry;
   ensureConnected(); // the live channel follows the session: opened on log-in, closed on log-out
   if (entry.private && !session()) return app.navigate("login");
   refreshAccount();
@@ -92,7 +98,13 @@ async function route() {
   renderChrome(name);
   const main = document.getElementById("main");
   const view = await entry.screen.render({ app, name, params });
+  if (generation !== routeGeneration) {
+    // Dropped: let a screen other than the one now coming stop what its render started.
+    if (entry !== routedEntry) entry.screen.leave?.();
+    return;
+  }
   mount(main, view);
+  main.dataset.screen = name || "home"; // which screen is mounted: for styling and for the browser tests
   window.scrollTo(0, 0); // a new screen starts at its top, not where the last one was scrolled
   leaving = entry.screen.leave ?? null;
   document.title = `${t("app.name")} · ${t(`nav.${name || "home"}`)}`;

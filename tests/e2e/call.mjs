@@ -22,6 +22,7 @@ const ATTORNEY_NAME = "Lic. Rosa Díaz";
 
 async function logIn(page, { username, password }) {
   await page.goto("/#/login");
+  await page.waitForSelector("#main[data-screen=login] #username");
   await page.fill("#username", username);
   await page.fill("#password", password);
   await page.click("form button[type=submit]");

@@ -77,6 +77,9 @@ export async function newPhone(browser, base, { viewport = PHONE, locale = "en-U
 
 export async function signUp(page, username = `member${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`) {
   await page.goto("/#/signup");
+  // Wait for the sign-up screen itself: the log-in screen has a #username too, and the router
+  // replaces it only once the new screen has rendered.
+  await page.waitForSelector("#main[data-screen=signup] #username");
   await page.fill("#username", username);
   await page.fill("#password", "correct horse battery staple");
   await page.click("form button[type=submit]");

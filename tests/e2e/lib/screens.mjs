@@ -92,7 +92,7 @@ export async function screenshots(browser, base, outDir) {
         for (const problem of await page.evaluate(AUDIT)) problems.push(`${screen} ${code} ${sizeName}: ${problem}`);
       };
       await page.goto("/#/login");
-      await page.waitForSelector("#username");
+      await page.waitForSelector("#main[data-screen=login] #username");
       if (shots.length === 0) {
         await auditCatchesFaults(page);
         problems.push(...(await installability(page)));
