@@ -125,16 +125,24 @@ pub(crate) async fn revoke(store: &SqliteStore, id: AccountId, role: Role) -> Re
 }
 
 pub(crate) async fn create_session(store: &SqliteStore, session: &Session) -> Result<(), StoreError> {
-    let mut conn = store.write_conn().await?;
-    sqlx::query("INSERT INTO sessions (token_sha256, account, created_at_us, expires_at_us) VALUES (?, ?, ?, ?)")
-        .bind(session.token_sha256.as_slice())
-        .bind(session.account.as_bytes().as_slice())
-        .bind(session.created_at_us)
-        .bind(session.expires_at_us)
-        .execute(&mut *conn)
+    let session = session.clone();
+    store
+        .grouped(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO sessions (token_sha256, account, created_at_us, expires_at_us) VALUES (?, ?, ?, ?)",
+                )
+                .bind(session.token_sha256.as_slice())
+                .bind(session.account.as_bytes().as_slice())
+                .bind(session.created_at_us)
+                .bind(session.expires_at_us)
+                .execute(conn)
+                .await
+                .map_err(|e| from_sqlx(e, &format!("creating a session for account {}", session.account)))?;
+                Ok(())
+            })
+        })
         .await
-        .map_err(|e| from_sqlx(e, &format!("creating a session for account {}", session.account)))?;
-    Ok(())
 }
 
 pub(crate) async fn session_account(

@@ -31,22 +31,33 @@ pub(crate) async fn start_duty(
     org: OrgId,
     at_us: i64,
 ) -> Result<(), StoreError> {
-    let what = format!("putting attorney {attorney} on duty for organization {org}");
-    let mut tx = store.write().await?;
-    close_open_span(&mut tx, attorney, at_us).await?;
-    sqlx::query("INSERT INTO duty_spans (attorney, org, since_us, until_us) VALUES (?, ?, ?, NULL)")
-        .bind(attorney.as_bytes().as_slice())
-        .bind(org.as_bytes().as_slice())
-        .bind(at_us)
-        .execute(&mut *tx)
+    // Both statements in the write's own savepoint of a `BEGIN IMMEDIATE` batch: atomic together.
+    store
+        .grouped(move |conn| {
+            Box::pin(async move {
+                close_open_span(conn, attorney, at_us).await?;
+                sqlx::query("INSERT INTO duty_spans (attorney, org, since_us, until_us) VALUES (?, ?, ?, NULL)")
+                    .bind(attorney.as_bytes().as_slice())
+                    .bind(org.as_bytes().as_slice())
+                    .bind(at_us)
+                    .execute(conn)
+                    .await
+                    .map_err(|e| {
+                        from_sqlx(
+                            e,
+                            &format!("putting attorney {attorney} on duty for organization {org}"),
+                        )
+                    })?;
+                Ok(())
+            })
+        })
         .await
-        .map_err(|e| from_sqlx(e, &what))?;
-    tx.commit().await.map_err(|e| from_sqlx(e, &what))
 }
 
 pub(crate) async fn end_duty(store: &SqliteStore, attorney: AccountId, at_us: i64) -> Result<(), StoreError> {
-    let mut conn = store.write_conn().await?;
-    close_open_span(&mut conn, attorney, at_us).await
+    store
+        .grouped(move |conn| Box::pin(close_open_span(conn, attorney, at_us)))
+        .await
 }
 
 pub(crate) async fn duty_spans(
@@ -108,7 +119,11 @@ fn call(row: &SqliteRow) -> Result<CallRecord, StoreError> {
 }
 
 pub(crate) async fn save_call(store: &SqliteStore, call: &CallRecord) -> Result<(), StoreError> {
-    let mut conn = store.write_conn().await?;
+    let call = call.clone();
+    store.grouped(move |conn| Box::pin(upsert_call(conn, call))).await
+}
+
+async fn upsert_call(conn: &mut SqliteConnection, call: CallRecord) -> Result<(), StoreError> {
     sqlx::query(concat!(
         "INSERT INTO attorney_calls (",
         call_columns!(),
@@ -128,7 +143,7 @@ pub(crate) async fn save_call(store: &SqliteStore, call: &CallRecord) -> Result<
     .bind(call.attorney.as_ref().map(|a| a.as_bytes().as_slice()))
     .bind(call.closed_at_us)
     .bind(call.outcome.map(|o| o.as_str()))
-    .execute(&mut *conn)
+    .execute(conn)
     .await
     .map_err(|e| {
         from_sqlx(

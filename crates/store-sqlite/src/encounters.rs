@@ -37,23 +37,29 @@ pub(crate) async fn create(store: &SqliteStore, e: &Encounter) -> Result<(), Sto
         encounter_columns!(),
         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
-    let mut conn = store.write_conn().await?;
-    sqlx::query(query)
-        .bind(e.id.as_bytes().as_slice())
-        .bind(e.owner.as_bytes().as_slice())
-        .bind(e.started_at_us)
-        .bind(e.ended_at_us)
-        .bind(e.latitude)
-        .bind(e.longitude)
-        .bind(e.accuracy_m)
-        .bind(e.us_state.as_deref())
-        .bind(e.language.as_deref())
-        .bind(e.wants_attorney)
-        .bind(e.note.as_deref())
-        .execute(&mut *conn)
+    let e = e.clone();
+    store
+        .grouped(move |conn| {
+            Box::pin(async move {
+                sqlx::query(query)
+                    .bind(e.id.as_bytes().as_slice())
+                    .bind(e.owner.as_bytes().as_slice())
+                    .bind(e.started_at_us)
+                    .bind(e.ended_at_us)
+                    .bind(e.latitude)
+                    .bind(e.longitude)
+                    .bind(e.accuracy_m)
+                    .bind(e.us_state.as_deref())
+                    .bind(e.language.as_deref())
+                    .bind(e.wants_attorney)
+                    .bind(e.note.as_deref())
+                    .execute(conn)
+                    .await
+                    .map_err(|err| from_sqlx(err, &format!("creating encounter {}", e.id)))?;
+                Ok(())
+            })
+        })
         .await
-        .map_err(|err| from_sqlx(err, &format!("creating encounter {}", e.id)))?;
-    Ok(())
 }
 
 pub(crate) async fn get(store: &SqliteStore, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
@@ -116,14 +122,21 @@ pub(crate) async fn assign_attorney(
     encounter: EncounterId,
     attorney: AccountId,
 ) -> Result<(), StoreError> {
-    let mut conn = store.write_conn().await?;
-    sqlx::query("INSERT INTO encounter_attorneys (encounter, attorney) VALUES (?, ?) ON CONFLICT DO NOTHING")
-        .bind(encounter.as_bytes().as_slice())
-        .bind(attorney.as_bytes().as_slice())
-        .execute(&mut *conn)
+    store
+        .grouped(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO encounter_attorneys (encounter, attorney) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(encounter.as_bytes().as_slice())
+                .bind(attorney.as_bytes().as_slice())
+                .execute(conn)
+                .await
+                .map_err(|e| from_sqlx(e, &format!("assigning attorney {attorney} to encounter {encounter}")))?;
+                Ok(())
+            })
+        })
         .await
-        .map_err(|e| from_sqlx(e, &format!("assigning attorney {attorney} to encounter {encounter}")))?;
-    Ok(())
 }
 
 pub(crate) async fn attorneys(store: &SqliteStore, encounter: EncounterId) -> Result<Vec<AccountId>, StoreError> {

@@ -22,6 +22,8 @@
 //!   decided once by a conditional update, incidents, questions, the audit log written in each
 //!   decision's transaction; watch areas as rows per cell; the vehicle registry with its folded
 //!   key and trigrams indexed.
+//! - `group_commit`: small writes (an encounter's insert, a call record, a duty span) committed
+//!   many to a transaction, one fsync for all.
 //! - `migrations/` (beside `src/`): the schema, applied on open.
 //!
 //! Durability: the file is in WAL mode with `synchronous=FULL`, so a commit has reached the disk
@@ -30,7 +32,9 @@
 //!
 //! Concurrency: SQLite allows one writer at a time, so every write goes through one connection
 //! (a pool of one: waiting for it is queueing for the write lock, without `SQLITE_BUSY`), while
-//! reads use a small pool of their own and, thanks to WAL, never wait for a write.
+//! reads use a small pool of their own and, thanks to WAL, never wait for a write. The small
+//! writes that arrive by the hundred a second go through `group_commit`, so that they share
+//! their fsyncs instead of queueing for one each.
 
 #![forbid(unsafe_code)]
 
@@ -42,6 +46,7 @@ mod calls;
 mod contacts;
 mod convert;
 mod encounters;
+mod group_commit;
 mod households;
 mod invitations;
 mod log;
@@ -63,9 +68,10 @@ use amparo_core::rapid::Accuracy;
 use amparo_core::roles::Role;
 use amparo_store::*;
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -86,6 +92,8 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     /// One connection: every write, in turn.
     writer: SqlitePool,
+    /// Small writes, committed many to a transaction by one task (see `group_commit`).
+    grouped: group_commit::Queue,
     /// Read-only (`query_only`) connections for everything else.
     readers: SqlitePool,
 }
@@ -155,7 +163,12 @@ impl SqliteStore {
             .connect_with(common.pragma("query_only", "ON"))
             .await
             .map_err(|e| convert::from_sqlx(e, &format!("opening {file} for reading")))?;
-        Ok(Self { writer, readers })
+        let grouped = group_commit::start(writer.clone());
+        Ok(Self {
+            writer,
+            grouped,
+            readers,
+        })
     }
 
     /// Closes every connection, waiting for statements under way.
@@ -180,6 +193,16 @@ impl SqliteStore {
             .acquire()
             .await
             .map_err(|e| convert::from_sqlx(e, "waiting for the writer"))
+    }
+
+    /// A small write, committed with the others waiting at the same moment (see `group_commit`):
+    /// durable when this returns, at the cost of one fsync shared by the whole batch.
+    async fn grouped<T, F>(&self, step: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        group_commit::write(&self.grouped, step).await
     }
 
     async fn read(&self) -> Result<PoolConnection<Sqlite>, StoreError> {

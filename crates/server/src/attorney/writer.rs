@@ -1,6 +1,7 @@
-//! The attorney line's writes, in the order the dispatcher made them, on a task of their own: a
-//! call's record is saved whole each time it changes, so the last write is the whole truth even
-//! if an earlier one failed.
+//! The attorney line's writes, on a task of their own: a call's record is saved whole each time
+//! it changes, so the last write is the whole truth even if an earlier one failed. What waits
+//! when the writer gets to it goes out together (call records and assignments at once, so the
+//! store can group-commit them; duty spans in the order the dispatcher made them).
 
 use crate::alerts::AlertKind;
 use crate::live::hub::Frame;
@@ -57,12 +58,25 @@ pub fn start(state: AppState) -> mpsc::UnboundedSender<Job> {
                     latest.insert(key, at);
                 }
             }
-            for (at, job) in batch.drain(..).enumerate() {
-                if job.call_key().is_some_and(|key| latest.get(&key) != Some(&at)) {
-                    continue;
+            // Call records and assignments each touch a row of their own (one per call after
+            // the coalescing above): they are written together, so the store can commit them in
+            // one transaction. Duty spans and admin notices keep their order, one at a time.
+            let (together, in_turn): (Vec<_>, Vec<_>) = batch
+                .drain(..)
+                .enumerate()
+                .filter(|(at, job)| job.call_key().is_none_or(|key| latest.get(&key) == Some(at)))
+                .map(|(_, job)| job)
+                .partition(|job| matches!(job, Job::SaveCall(_) | Job::Assign { .. }));
+            let sequential = async {
+                for job in in_turn {
+                    run(&state, job).await;
                 }
-                run(&state, job).await;
-            }
+            };
+            futures::future::join(
+                futures::future::join_all(together.into_iter().map(|job| run(&state, job))),
+                sequential,
+            )
+            .await;
         }
     });
     jobs

@@ -4,11 +4,13 @@
 //! out or whose attorney goes away move on; nobody eligible queues until someone comes on duty.
 
 use crate::harness::{LiveSocket, TestServer, problem, test_services};
+use amparo_core::ids::{EncounterId, OrgId};
 use amparo_core::roles::Role;
 use amparo_server::attorney::LineSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::limits::Limits;
 use amparo_server::state::Services;
+use amparo_store::{CallOutcome, CallRecord};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -23,8 +25,8 @@ struct Person {
     username: String,
 }
 
-/// A server whose offers last `offer_ms`, ringing `ring` attorneys at once.
-async fn server(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> TestServer {
+/// Settings whose offers last `offer_ms`, ringing `ring` attorneys at once.
+fn settings(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> (Limits, Services) {
     let dispatch = DispatchConfig {
         ring_count: NonZeroUsize::new(ring).expect("ring > 0"),
         offer_timeout_ms: offer_ms,
@@ -48,6 +50,12 @@ async fn server(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> TestServer {
         anonymous_requests_per_minute: 10_000,
         ..Limits::default()
     };
+    (limits, services)
+}
+
+/// A server with [`settings`].
+async fn server(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> TestServer {
+    let (limits, services) = settings(ring, offer_ms, heartbeat_ms);
     TestServer::start_with_services(limits, services).await
 }
 
@@ -125,6 +133,21 @@ async fn organization(server: &TestServer) -> Org {
     .await;
     assert_eq!(seat.status(), StatusCode::CREATED, "{:?}", seat.text().await);
     Org { id, admin, member }
+}
+
+/// A new member holding one of `org`'s seats.
+async fn seated(server: &TestServer, org: &Org) -> Person {
+    let member = person(server).await;
+    let seat = call(
+        server,
+        Method::POST,
+        &format!("/api/v1/organizations/{}/seats", org.id),
+        &org.admin.token,
+        Some(json!({"username": member.username})),
+    )
+    .await;
+    assert_eq!(seat.status(), StatusCode::CREATED);
+    member
 }
 
 /// An attorney of `org`, vetted for Spanish in California.
@@ -449,16 +472,7 @@ async fn an_attorney_who_goes_away_mid_offer_loses_it_at_once() {
     // A connection that stays open but stops beating counts as away after the heartbeat timeout.
     let cara = attorney(&server, &org, "Cara").await;
     let mut cara_live = on_duty(&server, &cara).await;
-    let second = person(&server).await;
-    let seat = call(
-        &server,
-        Method::POST,
-        &format!("/api/v1/organizations/{}/seats", org.id),
-        &org.admin.token,
-        Some(json!({"username": second.username})),
-    )
-    .await;
-    assert_eq!(seat.status(), StatusCode::CREATED);
+    let second = seated(&server, &org).await;
     server.start_encounter(&second.token).await;
     cara_live.next_of("offer", WAIT).await.expect("Cara rung");
     let away = cara_live
@@ -683,4 +697,85 @@ async fn requests_that_cannot_be_matched_say_why_and_strangers_are_refused() {
         401,
     )
     .await;
+}
+
+/// The calls `org` has on record for `encounter`, read from the store itself, once `done` holds
+/// for them (the attorney line writes on a task of its own) or after five seconds.
+async fn calls_of(server: &TestServer, org: &Org, encounter: &str, done: fn(&[CallRecord]) -> bool) -> Vec<CallRecord> {
+    let org: OrgId = org.id.parse().expect("organization id");
+    let encounter: EncounterId = encounter.parse().expect("encounter id");
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        let calls = server.store.calls_of_org(org, 0, i64::MAX).await.expect("calls_of_org");
+        found = calls.into_iter().filter(|c| c.encounter == encounter).collect();
+        if done(&found) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    found
+}
+
+/// A node restart: a request still waiting keeps its place and its original time and is offered
+/// when an attorney comes on duty on the new run; a call that was connected lost its signaling
+/// with the old process and is recorded as ended, which frees its attorney.
+#[tokio::test]
+async fn a_restart_keeps_waiting_requests_and_records_connected_calls_as_ended() {
+    let server = server(3, 15_000, 30_000).await;
+    let org = organization(&server).await;
+    let ana = attorney(&server, &org, "Ana").await;
+    let second = seated(&server, &org).await;
+
+    // Ana takes the second member's call; the first member's request then waits: she is busy.
+    let mut ana_live = on_duty(&server, &ana).await;
+    let connected = server.start_encounter(&second.token).await;
+    let offer = ana_live.next_of("offer", WAIT).await.expect("offered");
+    assert_eq!(offer["encounter"], connected.as_str());
+    ana_live
+        .send_json(&json!({"type": "accept", "encounter": connected}))
+        .await;
+    ana_live.next_of("call", WAIT).await.expect("connected");
+    let mut member_live = server.live(&org.member.token).await;
+    let waiting = server.start_encounter(&org.member.token).await;
+    loop {
+        let status = member_live.next_of("attorney_status", WAIT).await.expect("a status");
+        if status["status"] == "queued" {
+            break;
+        }
+        assert_eq!(status["status"], "offering", "{status}");
+    }
+    let recorded = calls_of(&server, &org, &waiting, |c| !c.is_empty()).await;
+    assert_eq!(recorded.len(), 1, "the waiting request is on record before the restart");
+    let asked_at = recorded[0].requested_at_us;
+    drop((ana_live, member_live));
+
+    let (limits, services) = settings(3, 15_000, 30_000);
+    let server = server.restart(limits, services).await;
+    // The new run closes it as it starts, through its writer.
+    let ended = calls_of(&server, &org, &connected, |c| c.iter().any(|c| c.outcome.is_some())).await;
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].outcome, Some(CallOutcome::Ended), "{ended:?}");
+    assert!(ended[0].closed_at_us.is_some());
+
+    // Ana, free again, comes on duty on the new run and is offered the waiting request.
+    let mut ana_live = on_duty(&server, &ana).await;
+    let offer = ana_live
+        .next_of("offer", WAIT)
+        .await
+        .expect("the waiting request, resumed");
+    assert_eq!(offer["encounter"], waiting.as_str());
+    ana_live
+        .send_json(&json!({"type": "accept", "encounter": waiting}))
+        .await;
+    ana_live
+        .next_of("call", WAIT)
+        .await
+        .expect("connected after the restart");
+    let resumed = calls_of(&server, &org, &waiting, |c| {
+        c.iter().any(|c| c.connected_at_us.is_some())
+    })
+    .await;
+    assert_eq!(resumed.len(), 1, "one request, not a second one: {resumed:?}");
+    assert_eq!(resumed[0].requested_at_us, asked_at, "it kept its place");
+    assert!(resumed[0].connected_at_us.is_some(), "{resumed:?}");
 }

@@ -5,7 +5,7 @@ use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::webpush::vapid::VapidKey;
 use amparo_server::alerts::webpush::{PushSettings, WebPush};
 use amparo_server::limits::Limits;
-use amparo_server::log::Log;
+use amparo_server::log::{Log, LogTasks};
 use amparo_server::plans::PlanSettings;
 use amparo_server::routes::billing::BillingSettings;
 use amparo_server::state::Services;
@@ -47,6 +47,10 @@ pub struct TestServer {
     pub key_vkey: String,
     pub dir: tempfile::TempDir,
     stop_http: CancellationToken,
+    /// What `restart` stops and waits for: the HTTP server, then the log's tasks.
+    served: Option<tokio::task::JoinHandle<()>>,
+    stop_log: CancellationToken,
+    log_tasks: Option<LogTasks>,
 }
 
 impl TestServer {
@@ -116,7 +120,7 @@ impl TestServer {
         let key = Arc::new(LogKey::generate("test.amparo.local/log").expect("key"));
         let key_vkey = key.verifier_key();
         let stop_log = CancellationToken::new();
-        let (log, _tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log)
+        let (log, log_tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log.clone())
             .await
             .expect("log starts");
         let state = AppState::with_services(store.clone(), blobs, log, limits, scratch, services);
@@ -124,7 +128,11 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();
         let stop = stop_http.clone();
-        tokio::spawn(async move { serve(listener, state, async move { stop.cancelled().await }).await });
+        let served = tokio::spawn(async move {
+            if let Err(e) = serve(listener, state, async move { stop.cancelled().await }).await {
+                eprintln!("the test server stopped with an error: {e}");
+            }
+        });
         TestServer {
             base,
             client: Client::new(),
@@ -132,7 +140,30 @@ impl TestServer {
             key_vkey,
             dir,
             stop_http,
+            served: Some(served),
+            stop_log,
+            log_tasks: Some(log_tasks),
         }
+    }
+
+    /// Stops this server as a shutdown does (live connections are told to close, the log commits
+    /// what it holds) and starts a new one over the same SQLite file and media: a node restarting.
+    pub async fn restart(mut self, limits: Limits, services: Services) -> Self {
+        self.stop_http.cancel();
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server task");
+        }
+        self.stop_log.cancel();
+        if let Some(tasks) = self.log_tasks.take() {
+            tasks.finish().await;
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        let store: Arc<dyn Store> = Arc::new(
+            amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
+                .await
+                .expect("the same SQLite file, reopened"),
+        );
+        Self::start_full(store, dir, limits, services).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -252,6 +283,7 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop_http.cancel();
+        self.stop_log.cancel();
     }
 }
 
