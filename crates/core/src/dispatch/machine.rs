@@ -7,7 +7,7 @@ use super::request::{OpenRequest, Pass, Stage};
 use super::roster::Roster;
 use crate::ids::{AccountId, EncounterId};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Matches requests for an attorney with the attorneys on duty. Deterministic: the same events at
 /// the same times give the same effects, so a server can persist the events (or this state,
@@ -18,6 +18,11 @@ pub struct Dispatcher {
     pub(crate) roster: Roster,
     /// Open requests only: a request leaves when it is cancelled or its call ends.
     pub(crate) requests: BTreeMap<EncounterId, OpenRequest>,
+    /// The open requests not yet connected, oldest first (by request time, then encounter): the
+    /// queue's order, kept as requests join, connect and close, so that the passes every event
+    /// makes touch only these and never sort. Connected calls (most of the open requests on a
+    /// busy night) have no offers, no deadlines and no place in the queue.
+    pub(crate) waiting: BTreeSet<(i64, EncounterId)>,
     /// The latest `now` seen.
     pub(crate) now_us: i64,
 }
@@ -28,6 +33,7 @@ impl Dispatcher {
             settings,
             roster: Roster::default(),
             requests: BTreeMap::new(),
+            waiting: BTreeSet::new(),
             now_us: i64::MIN,
         }
     }
@@ -67,9 +73,15 @@ impl Dispatcher {
     }
 
     fn open(&mut self, request: Request) {
-        self.requests
-            .entry(request.encounter)
-            .or_insert_with(|| OpenRequest::new(request));
+        if let std::collections::btree_map::Entry::Vacant(entry) = self.requests.entry(request.encounter) {
+            entry.insert(OpenRequest::new(request));
+            self.waiting.insert((request.requested_at_us, request.encounter));
+        }
+    }
+
+    /// How many open requests are not connected yet: offering or queued.
+    pub fn waiting_count(&self) -> usize {
+        self.waiting.len()
     }
 
     fn accept(&mut self, attorney: AccountId, encounter: EncounterId, out: &mut Vec<Effect>) {
@@ -106,6 +118,7 @@ impl Dispatcher {
         // withdrew the rest), so this one may take the call.
         let others = std::mem::take(offers);
         open.stage = Stage::Connected { attorney };
+        self.waiting.remove(&(open.request.requested_at_us, encounter));
         self.roster.start_call(attorney, encounter);
         out.push(Effect::Connected { attorney, encounter });
         for other in others.into_keys().filter(|other| *other != attorney) {
@@ -138,6 +151,7 @@ impl Dispatcher {
         let Some(open) = self.requests.remove(&encounter) else {
             return;
         };
+        self.waiting.remove(&(open.request.requested_at_us, encounter));
         let (outcome, attorney) = match open.stage {
             Stage::Offering { offers } => {
                 for attorney in offers.into_keys() {

@@ -12,10 +12,16 @@ use std::collections::BTreeMap;
 impl Dispatcher {
     /// Offers whose time ran out at `now` are withdrawn, and the attorney has passed this round.
     pub(crate) fn expire_offers(&mut self, now: i64, out: &mut Vec<Effect>) {
-        for (encounter, open) in &mut self.requests {
+        for (_, encounter) in &self.waiting {
+            let Some(open) = self.requests.get_mut(encounter) else {
+                continue;
+            };
             let Stage::Offering { offers } = &mut open.stage else {
                 continue;
             };
+            if offers.values().all(|at| *at > now) {
+                continue;
+            }
             let expired: Vec<AccountId> = offers.iter().filter(|(_, at)| **at <= now).map(|(a, _)| *a).collect();
             for attorney in expired {
                 offers.remove(&attorney);
@@ -33,24 +39,33 @@ impl Dispatcher {
     /// Offers to attorneys who may no longer take the request (off duty, away, at capacity, or no
     /// longer fitting it) are withdrawn. They have not passed: they are rung again when they fit.
     pub(crate) fn withdraw_unavailable(&mut self, now: i64, out: &mut Vec<Effect>) {
-        for (encounter, open) in &mut self.requests {
+        for (_, encounter) in &self.waiting {
+            let Some(open) = self.requests.get_mut(encounter) else {
+                continue;
+            };
             let Stage::Offering { offers } = &mut open.stage else {
                 continue;
             };
-            offers.retain(|attorney, _| {
-                let why = match self.roster.get(*attorney) {
-                    Some(lawyer) => lawyer.check(&open.request, now, &self.settings),
-                    // Forgotten: they went off duty with no call.
-                    None => Err(WithdrawReason::OffDuty),
-                };
-                why.map_err(|reason| {
+            let request = open.request;
+            let unfit = |attorney: &AccountId| match self.roster.get(*attorney) {
+                Some(lawyer) => lawyer.check(&request, now, &self.settings).err(),
+                // Forgotten: they went off duty with no call.
+                None => Some(WithdrawReason::OffDuty),
+            };
+            // Most events change nothing here: look before taking anything apart.
+            if offers.keys().all(|attorney| unfit(attorney).is_none()) {
+                continue;
+            }
+            offers.retain(|attorney, _| match unfit(attorney) {
+                Some(reason) => {
                     out.push(Effect::WithdrawOffer {
                         attorney: *attorney,
                         encounter: *encounter,
                         reason,
-                    })
-                })
-                .is_ok()
+                    });
+                    false
+                }
+                None => true,
             });
         }
     }
@@ -79,14 +94,7 @@ impl Dispatcher {
     /// Open, unconnected requests, oldest first: the queue's order, and the order in which
     /// requests pick attorneys.
     pub(crate) fn fifo(&self) -> Vec<EncounterId> {
-        let mut waiting: Vec<(i64, EncounterId)> = self
-            .requests
-            .values()
-            .filter(|open| !matches!(open.stage, Stage::Connected { .. }))
-            .map(|open| (open.request.requested_at_us, open.request.encounter))
-            .collect();
-        waiting.sort_unstable();
-        waiting.into_iter().map(|(_, encounter)| encounter).collect()
+        self.waiting.iter().map(|(_, encounter)| *encounter).collect()
     }
 
     /// Tops every request up to the ring count from the best attorneys who have not passed on
@@ -100,25 +108,31 @@ impl Dispatcher {
             let Some(open) = self.requests.get_mut(&encounter) else {
                 continue;
             };
+            // Ringing as many as it may: nothing to pick (the passes before withdrew any offer
+            // that no longer fits).
+            if matches!(&open.stage, Stage::Offering { offers } if offers.len() >= ring) {
+                continue;
+            }
             let mut offers = match &mut open.stage {
                 Stage::Offering { offers } => std::mem::take(offers),
                 Stage::Queued { .. } => BTreeMap::new(),
                 Stage::Connected { .. } => continue,
             };
-            let ranked = self.roster.ranked_for(&open.request, now, &self.settings);
-            let mut fresh: Vec<AccountId> = ranked
-                .iter()
-                .filter(|a| !offers.contains_key(a) && !open.passed.contains_key(a))
-                .copied()
-                .collect();
+            let wanted = ring.saturating_sub(offers.len());
+            let (mut fresh, anyone) = self.roster.best_for(&open.request, now, &self.settings, wanted, |a| {
+                offers.contains_key(&a) || open.passed.contains_key(&a)
+            });
             let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
-            if fresh.is_empty() && offers.is_empty() && !ranked.is_empty() && round_over {
+            if fresh.is_empty() && offers.is_empty() && anyone && round_over {
                 // Everyone who could take it has passed, and a pause has gone by so a decline is
                 // not answered by the same ring a moment later: start over with everyone.
                 open.passed.clear();
-                fresh = ranked.clone();
+                fresh = self
+                    .roster
+                    .best_for(&open.request, now, &self.settings, wanted, |_| false)
+                    .0;
             }
-            for attorney in fresh.into_iter().take(ring.saturating_sub(offers.len())) {
+            for attorney in fresh {
                 let expires_at_us = now.saturating_add(timeout);
                 offers.insert(attorney, expires_at_us);
                 out.push(Effect::Offer {
@@ -131,7 +145,7 @@ impl Dispatcher {
                 open.stage = Stage::Offering { offers };
             } else if !matches!(open.stage, Stage::Queued { .. }) {
                 open.stage = Stage::Queued { position: 0 };
-                let reason = if ranked.is_empty() {
+                let reason = if !anyone {
                     GapReason::NobodyAvailable
                 } else {
                     GapReason::NobodyAnswered

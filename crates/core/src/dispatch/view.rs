@@ -59,7 +59,11 @@ impl Dispatcher {
         let now = self.now_us;
         let timeout = self.settings.offer_timeout_us;
         let mut deadlines = Vec::new();
-        for open in self.requests.values() {
+        for open in self
+            .waiting
+            .iter()
+            .filter_map(|(_, encounter)| self.requests.get(encounter))
+        {
             match &open.stage {
                 Stage::Offering { offers } => {
                     for (attorney, expires_at) in offers {

@@ -218,12 +218,8 @@ impl Service {
         for effect in self.dispatcher.handle(now_us(), event) {
             self.carry_out(effect).await;
         }
-        let queued = self
-            .open
-            .values()
-            .filter(|o| o.record.connected_at_us.is_none())
-            .count();
-        self.state.attorney.metrics.gauges(queued, self.on_duty.len());
+        let waiting = self.dispatcher.waiting_count();
+        self.state.attorney.metrics.gauges(waiting, self.on_duty.len());
     }
 
     async fn carry_out(&mut self, effect: Effect) {
