@@ -83,7 +83,12 @@ async function main() {
   const browser = await phone.launchBrowser();
   const problems = [];
   const shots = [];
-  const audit = (page, name) => auditScreen(page, outDir, name, problems, shots);
+  /** The shared audit, and nothing wider than the phone (no sideways scrolling). */
+  const audit = async (page, name) => {
+    await auditScreen(page, outDir, name, problems, shots);
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, phone: window.innerWidth }));
+    if (widths.page > widths.phone) problems.push(`${name}: ${widths.page} px wide on a ${widths.phone} px phone`);
+  };
   /** Screenshot and audit of `route` in English and Spanish (reloaded in each), back to `back`. */
   const auditBoth = async (page, name, route, ready, back) => {
     for (const code of ["en", "es"]) {
@@ -100,7 +105,8 @@ async function main() {
     const place = { latitude: setup.place.latitude, longitude: setup.place.longitude };
     const member = (await phone.newPhone(browser, base, { geolocation: place })).page;
     const responder = (await phone.newPhone(browser, base, { geolocation: place })).page;
-    const subscriber = (await phone.newPhone(browser, base, { locale: "es-MX", geolocation: place })).page;
+    // The subscriber's phone is the small one (360 x 740).
+    const subscriber = (await phone.newPhone(browser, base, { locale: "es-MX", geolocation: place, viewport: phone.SMALL_PHONE })).page;
     await member.context().addInitScript(FAKE_RECOGNIZER);
     await responder.context().addInitScript(NO_RECOGNIZER);
     await subscriber.context().addInitScript(TAP_INCIDENTS);
