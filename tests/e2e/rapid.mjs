@@ -88,6 +88,11 @@ async function main() {
     await auditScreen(page, outDir, name, problems, shots);
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, phone: window.innerWidth }));
     if (widths.page > widths.phone) problems.push(`${name}: ${widths.page} px wide on a ${widths.phone} px phone`);
+    // Hexagons to tap are touch targets too (the shared audit looks at HTML controls only).
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll("svg polygon[role=button]")].map((p) => p.getBoundingClientRect()).filter((box) => Math.min(box.width, box.height) < 44).length,
+    );
+    if (small) problems.push(`${name}: ${small} hexagons to tap are under 44 px`);
   };
   /** Screenshot and audit of `route` in English and Spanish (reloaded in each), back to `back`. */
   const auditBoth = async (page, name, route, ready, back) => {

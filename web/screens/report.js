@@ -91,7 +91,8 @@ function placePicker(form, error) {
   const status = h("p", { class: "hint", id: "report-where-status", role: "status" }, t("report.where_hint"));
   const holder = h("div", { id: "report-map-holder" });
   const show = async (place) => {
-    const around = await cellsAround(place, 3);
+    // Two rings: five hexagons across, each large enough for a thumb on a small phone.
+    const around = await cellsAround(place, 2);
     form.cell = around.centre.cell;
     const selected = new Set([form.cell]);
     const centre = [around.centre.latitude, around.centre.longitude];

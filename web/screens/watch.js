@@ -57,14 +57,15 @@ function form(app, error) {
   const radius = choice("watch-radius", "watch.radius", RADII.map((m) => [String(m), t("watch.metres", { n: m })]), String(state.radius), (v) => (state.radius = Number(v)));
   const drawPicker = async () => {
     if (state.mode !== "cells" || !state.point) return mount(holder);
-    const around = await cellsAround(state.point, 4);
+    // Two rings: five hexagons across, each large enough for a thumb on a small phone.
+    const around = await cellsAround(state.point, 2);
     mount(
       holder,
       cellMap({
         id: "watch-pick-map",
         label: t("watch.pick_label"),
         layers: [{ name: "pickable", cells: around.cells }],
-        pick: { layer: "pickable", selected: state.cells, multiple: true, onchange: (cells) => (status.textContent = t("watch.picked", { n: cells.size })) },
+        pick: { layer: "pickable", selected: state.cells, multiple: true, onchange: (cells) => (status.textContent = cells.size === 1 ? t("watch.picked_one") : t("watch.picked", { n: cells.size })) },
         centre: [around.centre.latitude, around.centre.longitude],
       }),
     );
