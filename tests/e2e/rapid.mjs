@@ -27,6 +27,7 @@ const UPDATE = "Moved two blocks north, still stopping cars";
 const WITHDRAW = "They left at 3 pm";
 const QUESTION = "Which entrance of the bakery?";
 const ANSWER = "The loading dock on Cermak";
+const CLEARED = "A rental, returned to the public";
 
 /** Runs in the subscriber's page before the app: every incident message the live socket brings. */
 const TAP_INCIDENTS = () => {
@@ -324,6 +325,24 @@ async function main() {
     };
     await auditBoth(member, "vehicles", "vehicles", "#plate-query", "en");
 
+    // A responder clears it, saying why; members then find it cleared.
+    await responder.goto("/#/vehicles");
+    await responder.waitForSelector("#main[data-screen=vehicles] #plate-query");
+    await responder.fill("#plate-query", "7ABC123");
+    await responder.click("#plate-search");
+    const vehicleId = await (await responder.waitForSelector('#vehicle-results li[data-plate="7ABC123"]')).getAttribute("data-id");
+    await responder.click(`#status-open-${vehicleId}`);
+    await responder.click(`#status-${vehicleId} label:has(input[value="cleared"])`);
+    await responder.fill(`#status-reason-${vehicleId}`, CLEARED);
+    await audit(responder, "vehicles-status-en");
+    await responder.click(`#status-save-${vehicleId}`);
+    await responder.waitForSelector(`#vehicle-results li[data-id="${vehicleId}"][data-status=cleared]`);
+    await member.fill("#plate-query", "7ABC123");
+    await member.click("#plate-search");
+    await member.waitForSelector(`#vehicle-results li[data-id="${vehicleId}"][data-status=cleared]`);
+    const cleared = (await member.textContent(`#vehicle-results li[data-id="${vehicleId}"] .vehicle-status`)).trim();
+    const memberStatusForm = await member.locator(`#status-open-${vehicleId}`).count();
+
     const token = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("amparo.session")).token);
     console.log(
       JSON.stringify({
@@ -349,13 +368,15 @@ async function main() {
           spoken,
           micWith,
           micWithout,
+          cleared,
+          memberStatusForm,
           goneAfterMs,
           withdrawnText,
           noReload,
           messages,
           listed,
           conversation: { asked, answered },
-          texts: { checkpoint: CHECKPOINT, raid: RAID, update: UPDATE, withdraw: WITHDRAW, question: QUESTION, answer: ANSWER },
+          texts: { checkpoint: CHECKPOINT, raid: RAID, update: UPDATE, withdraw: WITHDRAW, question: QUESTION, answer: ANSWER, cleared: CLEARED },
           problems,
           shots,
         },

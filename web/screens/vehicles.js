@@ -2,22 +2,27 @@
 // (whole or part; ? one unknown character, * several; the characters people and cameras confuse
 // find each other) or spoken. Speech is the browser's own recognizer where it has one (the mic
 // button is not shown where it has none); the transcript goes to the server, which reads plates
-// spoken in English or Spanish, spelling alphabets included.
+// spoken in English or Spanish, spelling alphabets included. Responders set a vehicle's status
+// (confirmed, suspected, cleared) with why: a rental returned to the public, a wrong plate.
 
 import { h, mount } from "../lib/dom.js";
 import { t, currentLanguage } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 import { problemText, when } from "../lib/rapid.js";
+import { choice } from "./choice.js";
+
+const STATUSES = ["confirmed", "suspected", "cleared"];
 
 const Recognition = () => window.SpeechRecognition ?? window.webkitSpeechRecognition ?? null;
 
-export async function render() {
+export async function render({ app }) {
+  const responder = (app.account.roles ?? []).includes("responder");
   const error = h("p", { class: "alert", role: "alert", id: "vehicles-error" });
   const heard = h("p", { class: "hint", id: "vehicles-heard", role: "status" });
   const results = h("ul", { class: "encounter-list", id: "vehicle-results", "aria-live": "polite" });
   const query = h("input", { id: "plate-query", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 16, "aria-describedby": "plate-hint" });
   const show = (found) => {
-    mount(results, found.map((vehicle) => item(vehicle, error)));
+    mount(results, found.map((vehicle) => item(vehicle, error, responder)));
     if (found.length === 0) mount(results, h("li", { class: "hint", id: "vehicle-none" }, t("vehicles.none")));
   };
   const search = h("button", { type: "submit", class: "primary", id: "plate-search" }, t("vehicles.search"));
@@ -86,7 +91,7 @@ function microphone(heard, error, show) {
   return button;
 }
 
-function item(vehicle, error) {
+function item(vehicle, error, responder) {
   const facts = [vehicle.region, vehicle.colour, vehicle.make, vehicle.model].filter(Boolean).join(" · ");
   const sightings = h("ul", { class: "sightings" });
   const more = h("button", { type: "button", class: "secondary", "aria-expanded": "false" }, t("vehicles.sightings"));
@@ -110,5 +115,38 @@ function item(vehicle, error) {
     h("p", { class: "hint" }, t("vehicles.last_confirmed", { time: when(vehicle.last_confirmed_at) })),
     more,
     sightings,
+    responder ? statusForm(vehicle, error) : null,
+  );
+}
+
+/** Responders: a new status and why; the answer replaces the result. */
+function statusForm(vehicle, error) {
+  const id = vehicle.id;
+  let status = vehicle.status;
+  const reason = h("textarea", { id: `status-reason-${id}`, maxlength: 1000 });
+  const save = h("button", { type: "button", class: "secondary", id: `status-save-${id}` }, t("vehicles.status_save"));
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    error.textContent = "";
+    try {
+      const updated = await api(`/api/v1/vehicles/${encodeURIComponent(id)}/status`, { method: "POST", json: { status, reason: reason.value } });
+      save.closest("li").replaceWith(item({ ...vehicle, ...updated }, error, true));
+    } catch (failure) {
+      error.textContent = problemText(failure);
+      save.disabled = false;
+    }
+  });
+  return h(
+    "details",
+    { class: "action status" },
+    h("summary", { id: `status-open-${id}` }, t("vehicles.status_set")),
+    h(
+      "div",
+      { class: "action-body" },
+      choice(`status-${id}`, "vehicles.status_new", STATUSES.map((s) => [s, t(`vehicles.status.${s}`)]), status, (value) => (status = value)),
+      h("label", { for: reason.id }, t("vehicles.status_reason")),
+      reason,
+      save,
+    ),
   );
 }

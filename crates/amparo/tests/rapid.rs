@@ -194,6 +194,14 @@ fn check_pages(result: &Value) {
         details["spoken"]
     );
     assert_eq!(details["micWith"], 1, "a mic where the browser recognizes speech");
+    assert!(
+        details["cleared"]
+            .as_str()
+            .is_some_and(|s| s.contains(&text("cleared"))),
+        "a responder cleared the vehicle with why, and a member sees it: {}",
+        details["cleared"]
+    );
+    assert_eq!(details["memberStatusForm"], 0, "members cannot set a status");
     assert_eq!(details["micWithout"], 0, "none where it cannot");
 }
 
