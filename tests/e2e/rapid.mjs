@@ -243,11 +243,19 @@ async function main() {
     await responder.waitForSelector(`#triage-queue li[data-id="${reportA}"]`, { state: "detached" });
     const triageSaid = (await responder.textContent("#triage-status")).trim();
 
-    // Updated: the note reaches the subscriber live.
+    // Updated while the subscriber is on another screen: a banner says so above it, and its link
+    // opens the incident with the responders' note (still no reload).
+    await subscriber.click('#tabbar a[href="#/"]');
+    await subscriber.waitForSelector("#main[data-screen=home] #record-button");
     await responder.waitForSelector(`#responder-incidents li[data-id="${incidentId}"]`);
     await responder.click(`#incident-manage-${incidentId}`);
     await responder.fill(`#incident-note-${incidentId}`, UPDATE);
     await responder.click(`#incident-update-${incidentId}`);
+    const banner = await subscriber.waitForSelector(`#incident-alerts .alert-banner[data-incident="${incidentId}"][data-event=updated]`, { timeout: 15_000 });
+    const bannerFacts = { role: await banner.getAttribute("role"), text: (await banner.textContent()).trim() };
+    await audit(subscriber, "incident-banner-es");
+    await subscriber.click(`#incident-alerts .alert-banner[data-incident="${incidentId}"] a`);
+    await subscriber.waitForSelector(`#main[data-screen=incidents] #incidents li[data-id="${incidentId}"]`);
     await subscriber.waitForFunction(
       ([id, note]) => document.querySelector(`#incidents li[data-id="${id}"] .incident-note`)?.textContent.includes(note),
       [incidentId, UPDATE],
@@ -372,6 +380,7 @@ async function main() {
           memberStatusForm,
           goneAfterMs,
           withdrawnText,
+          bannerFacts,
           noReload,
           messages,
           listed,

@@ -37,6 +37,7 @@ function banner(incident, event, paint) {
     { class: `alert-banner incident-${event}`, role: "alert", dataset: { incident: incident.id, event } },
     h("p", { class: "alert-title" }, t(`incidents.live_${event}`, { kind: kindLabel(incident.kind) })),
     h("p", {}, incident.description),
+    incident.note ? h("p", {}, t("incidents.note", { note: incident.note })) : null,
     h("p", { class: "hint" }, t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
     h(
       "div",

@@ -168,6 +168,13 @@ fn check_pages(result: &Value) {
         details["withdrawnText"]
     );
 
+    let banner = &details["bannerFacts"];
+    assert_eq!(banner["role"], "alert", "screen readers announce it: {banner}");
+    assert!(
+        banner["text"].as_str().is_some_and(|s| s.contains("Actualizado")),
+        "an update on another screen shows as a banner: {banner}"
+    );
+
     // A question to the reporter, answered on their page, read in the queue.
     let conversation = &details["conversation"];
     assert!(
