@@ -28,6 +28,9 @@ const WITHDRAW = "They left at 3 pm";
 const QUESTION = "Which entrance of the bakery?";
 const ANSWER = "The loading dock on Cermak";
 const CLEARED = "A rental, returned to the public";
+const DUPLICATE = "Same checkpoint on 18th, vans still there";
+const FALSE_ALARM = "Men in vests at the park";
+const REJECTED = "A film crew with a permit, not enforcement";
 
 /** Runs in the subscriber's page before the app: every incident message the live socket brings. */
 const TAP_INCIDENTS = () => {
@@ -194,6 +197,18 @@ async function main() {
     await member.click("#report-submit");
     await member.waitForFunction(() => document.querySelector("#report-error")?.textContent.trim());
     const refusal = (await member.textContent("#report-error")).trim();
+    // A duplicate of the checkpoint, and a false alarm.
+    const send = async (kind, cell, text) => {
+      const before = await member.getAttribute("#report-mine-link", "data-report");
+      await member.click(`#report-kind label:has(input[value="${kind}"])`);
+      await member.click(`#report-map polygon[data-cell="${cell}"]`);
+      await member.fill("#report-description", text);
+      await member.click("#report-submit");
+      await member.waitForFunction((a) => document.querySelector("#report-mine-link")?.dataset.report !== a, before);
+      return member.getAttribute("#report-mine-link", "data-report");
+    };
+    const reportC = await send("checkpoint", nextCell, DUPLICATE);
+    const reportD = await send("other", hereCell, FALSE_ALARM);
 
     // The responder: nearest first, each reporter's record; the raid (here) before the checkpoint
     // (one hexagon away), though the checkpoint came first.
@@ -243,6 +258,18 @@ async function main() {
     await responder.waitForSelector(`#triage-queue li[data-id="${reportA}"]`, { state: "detached" });
     const triageSaid = (await responder.textContent("#triage-status")).trim();
 
+    // The duplicate merged into the incident (nobody is alerted again); the false alarm rejected
+    // with why (the member reads it).
+    await responder.click(`#merge-open-${reportC}`);
+    await responder.waitForSelector(`#merge-into-${reportC} option[value="${incidentId}"]`, { state: "attached" });
+    await responder.selectOption(`#merge-into-${reportC}`, incidentId);
+    await responder.click(`#merge-${reportC}`);
+    await responder.waitForSelector(`#triage-queue li[data-id="${reportC}"]`, { state: "detached" });
+    await responder.click(`#reject-open-${reportD}`);
+    await responder.fill(`#reject-text-${reportD}`, REJECTED);
+    await responder.click(`#reject-${reportD}`);
+    await responder.waitForSelector(`#triage-queue li[data-id="${reportD}"]`, { state: "detached" });
+
     // Updated while the subscriber is on another screen: a banner says so above it, and its link
     // opens the incident with the responders' note (still no reload).
     await subscriber.click('#tabbar a[href="#/"]');
@@ -272,6 +299,8 @@ async function main() {
     await member.goto("/#/my-reports");
     await member.waitForSelector(`#main[data-screen=my-reports] #my-reports li[data-id="${reportA}"][data-state=verified]`);
     await member.waitForSelector(`#my-reports li[data-id="${reportB}"][data-state=unverified]`);
+    await member.waitForSelector(`#my-reports li[data-id="${reportC}"][data-state=merged]`);
+    const rejectedShown = (await member.textContent(`#my-reports li[data-id="${reportD}"][data-state=rejected]`)).trim();
     await auditBoth(member, "my-reports", "my-reports", `#my-reports li[data-id="${reportB}"]`, "en");
     await member.evaluate(() => (window.__noReload = true));
     const asked = (await member.textContent(`#my-reports li[data-id="${reportB}"] .question p`)).trim();
@@ -357,6 +386,8 @@ async function main() {
         scenario: "rapid",
         reportA,
         reportB,
+        reportC,
+        reportD,
         incidentId,
         tokens: { member: await token(member), responder: await token(responder), subscriber: await token(subscriber) },
         details: {
@@ -380,12 +411,13 @@ async function main() {
           memberStatusForm,
           goneAfterMs,
           withdrawnText,
+          rejectedShown,
           bannerFacts,
           noReload,
           messages,
           listed,
           conversation: { asked, answered },
-          texts: { checkpoint: CHECKPOINT, raid: RAID, update: UPDATE, withdraw: WITHDRAW, question: QUESTION, answer: ANSWER, cleared: CLEARED },
+          texts: { checkpoint: CHECKPOINT, raid: RAID, update: UPDATE, withdraw: WITHDRAW, question: QUESTION, answer: ANSWER, cleared: CLEARED, rejected: REJECTED },
           problems,
           shots,
         },

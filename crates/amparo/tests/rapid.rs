@@ -1,6 +1,7 @@
 //! The rapid-response network in real browsers (issue 6): a member reports, a responder verifies,
 //! and a subscriber's page in another browser shows the alert live, then its update and its
-//! withdrawal; an unverified report alerts nobody and, once its time is up (set short through the
+//! withdrawal; a duplicate merged into the incident alerts nobody again, a rejected report tells its
+//! reporter why; an unverified report alerts nobody and, once its time is up (set short through the
 //! server's config, `AMPARO_LIMITS__REPORT_EXPIRY_SECS`), leaves the queue and shows as expired.
 //! The vehicle registry, typed and spoken. Every new screen is screenshot and audited in English
 //! and Spanish. tests/e2e/rapid.mjs drives the pages; this file sets up, checks what the server
@@ -168,6 +169,13 @@ fn check_pages(result: &Value) {
         details["withdrawnText"]
     );
 
+    assert!(
+        details["rejectedShown"]
+            .as_str()
+            .is_some_and(|s| s.contains(&text("rejected"))),
+        "the member reads why their report was rejected: {}",
+        details["rejectedShown"]
+    );
     let banner = &details["bannerFacts"];
     assert_eq!(banner["role"], "alert", "screen readers announce it: {banner}");
     assert!(
@@ -237,6 +245,19 @@ async fn check_server(amparo: &Amparo, result: &Value) {
         (json!("verified"), result["incidentId"].clone())
     );
     assert_eq!(state_of(&result["reportB"]).0, "expired");
+    assert_eq!(
+        state_of(&result["reportC"]),
+        (json!("merged"), result["incidentId"].clone()),
+        "the duplicate joined the incident"
+    );
+    let rejected = mine
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["id"] == result["reportD"])
+        .expect("the rejected report");
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["reason"], result["details"]["texts"]["rejected"]);
     let queue = get("/api/v1/reports", "responder").await;
     assert_eq!(queue, json!([]), "nothing left to triage");
     let incidents = get("/api/v1/incidents", "subscriber").await;
