@@ -185,6 +185,7 @@ async function main() {
     await member.click("#report-submit");
     await member.waitForSelector("#report-done:not([hidden]) #report-mine-link");
     const reportA = await member.getAttribute("#report-mine-link", "data-report");
+    const reportedAt = Date.now();
 
     // And a raid nobody will verify, where they are.
     await member.click('#report-kind label:has(input[value="raid_workplace"])');
@@ -247,6 +248,7 @@ async function main() {
     await phone.timeAppearance(subscriber, "incidents", "#incidents li.incident", "__alertAt");
     await responder.click(`#verify-${reportA}`);
     await subscriber.waitForSelector("#incidents li.incident[data-state=active]", { timeout: 15_000 });
+    const verifiedAfterMs = Date.now() - reportedAt; // must stay well under the expiry
     const latencyMs = (await subscriber.evaluate(() => window.__alertAt)) - (await responder.evaluate(() => window.__pressedAt));
     const incidentId = await subscriber.getAttribute("#incidents li.incident", "data-id");
     const shown = {
@@ -313,6 +315,7 @@ async function main() {
       { timeout: 20_000 },
     );
     const answered = (await responder.textContent(`#triage-queue li[data-id="${reportB}"] .question`)).trim();
+    const answeredAfterMs = Date.now() - reportedAt; // the raid must still be open: under the expiry
 
     // The raid's time runs out: it leaves the responder's queue and shows as expired to the
     // member, neither page reloaded; nobody was ever told of it.
@@ -401,6 +404,8 @@ async function main() {
           queue,
           beforeVerify,
           latencyMs,
+          verifiedAfterMs,
+          answeredAfterMs,
           shown,
           triageSaid,
           typed,
