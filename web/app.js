@@ -21,6 +21,11 @@
 //   rings and call; screens/ring.js: a ring above every screen; screens/console.js (+
 //   console-call.js): the attorney console; screens/org.js (+ vet.js), screens/coverage.js:
 //   an organization's attorneys, state policy and coverage, for its admins.
+// - The rapid-response network: lib/rapid.js (types, location, cells), lib/cellmap.js (a map drawn
+//   from H3 cells as SVG, no tiles); screens/report.js and my-reports.js (a member reports and
+//   follows their reports), triage.js (+ triage-actions.js, responder-incidents.js: responders),
+//   incidents.js (alerts near me, live) with incident-banner.js above other screens, watch.js
+//   (watch areas), vehicles.js (the registry, typed or spoken plates).
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
@@ -45,6 +50,13 @@ import * as statusScreen from "./screens/status.js";
 import * as consoleScreen from "./screens/console.js";
 import * as org from "./screens/org.js";
 import * as coverage from "./screens/coverage.js";
+import * as reportScreen from "./screens/report.js";
+import * as myReports from "./screens/my-reports.js";
+import * as triage from "./screens/triage.js";
+import * as incidentsScreen from "./screens/incidents.js";
+import * as watch from "./screens/watch.js";
+import * as vehicles from "./screens/vehicles.js";
+import { startIncidentBanner } from "./screens/incident-banner.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -61,6 +73,12 @@ const ROUTES = {
   console: { screen: consoleScreen, private: true },
   org: { screen: org, private: true },
   coverage: { screen: coverage, private: true },
+  report: { screen: reportScreen, private: true },
+  "my-reports": { screen: myReports, private: true },
+  triage: { screen: triage, private: true },
+  incidents: { screen: incidentsScreen, private: true },
+  watch: { screen: watch, private: true },
+  vehicles: { screen: vehicles, private: true },
 };
 
 /** What screens share: the live recording (it outlives any one screen) and navigation. */
@@ -129,6 +147,8 @@ function renderChrome(current) {
       { class: "tabs", role: "navigation", "aria-label": t("nav.label") },
       item("", "●"),
       roles.includes("attorney") ? item("console", "☎") : null,
+      roles.includes("responder") ? item("triage", "✓") : null,
+      item("incidents", "⚠"),
       app.account.orgAdmin ? item("org", "⚖") : null,
       item("rights", "§"),
       item("history", "≡"),
@@ -180,6 +200,7 @@ async function start() {
   startLine(() => app.live);
   startDesk();
   startRing(document.getElementById("ring"), app);
+  startIncidentBanner(document.getElementById("incident-alerts"));
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
       // Without the worker the app still works online; only offline start is lost.

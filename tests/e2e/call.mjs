@@ -20,15 +20,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOTE = "Advised to remain silent and not to sign anything. Officer badge 4411.";
 const ATTORNEY_NAME = "Lic. Rosa Díaz";
 
-async function logIn(page, { username, password }) {
-  await page.goto("/#/login");
-  await page.waitForSelector("#main[data-screen=login] #username");
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await page.click("form button[type=submit]");
-  await page.waitForSelector("#record-button");
-  await page.waitForSelector("body[data-live=ready]", { timeout: 15_000 });
-}
+const logIn = phone.logIn;
 
 /** Screenshot and accessibility audit of what a page shows now. */
 const audit = (page, name, problems, shots) => auditScreen(page, outDir, name, problems, shots);

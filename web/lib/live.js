@@ -34,6 +34,8 @@ const MESSAGES = [
   "signal",
   "hangup",
   "coverage_gap",
+  // The rapid-response network: a verified incident in one's watch areas, updated or withdrawn.
+  "incident",
 ];
 
 let socket = null;

@@ -39,6 +39,28 @@ export async function render({ app }) {
     situationPicker(),
     cameraPicker(),
     h("a", { class: "button secondary wide", href: "#/contacts", id: "contacts-link" }, t("home.contacts")),
+    community(app),
+  );
+}
+
+/** The rapid-response network: report what you see, alerts near you, watch areas, plates; the
+ * triage queue for responders. */
+function community(app) {
+  const link = (route, key, id) => h("a", { class: "button secondary", href: `#/${route}`, id }, t(key));
+  return h(
+    "nav",
+    { class: "community", "aria-labelledby": "community-title" },
+    h("h2", { id: "community-title" }, t("home.community")),
+    h("a", { class: "button primary wide", href: "#/report", id: "report-link" }, t("home.report")),
+    h(
+      "div",
+      { class: "actions" },
+      (app.account.roles ?? []).includes("responder") ? link("triage", "nav.triage", "triage-link") : null,
+      link("incidents", "nav.incidents", "incidents-link"),
+      link("watch", "nav.watch", "watch-areas-link"),
+      link("vehicles", "nav.vehicles", "vehicles-link"),
+      link("my-reports", "nav.my-reports", "my-reports-home-link"),
+    ),
   );
 }
 

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Amparo, PASSWORD, assert_no_audit_problems, verify_file};
+use common::{Amparo, PASSWORD, admin, assert_no_audit_problems, verify_file};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::net::UdpSocket;
@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 /// One browser scenario at a time: two cores cannot encode several fake cameras and keep time.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-const NETNS_VAR: &str = "AMPARO_IN_NETNS";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_member_and_an_attorney_talk_while_the_recording_uploads() {
@@ -70,40 +69,12 @@ async fn a_call_forced_through_turn_relays_with_the_servers_credentials() {
     drop(turn);
 }
 
-/// Runs the test again in a new network namespace with only loopback up, unless this is that run.
-/// Returns true in the namespace (do the work), false outside (the namespace's run passed).
+/// [`common::in_network_namespace`], with coturn checked first (outside the namespace).
 fn in_network_namespace(test: &str) -> bool {
-    if std::env::var_os(NETNS_VAR).is_some() {
-        return true;
+    if std::env::var_os(common::NETNS_VAR).is_none() {
+        ensure_tools();
     }
-    // What needs the network happens out here: npm installs the pinned test packages.
-    ensure_tools();
-    let exe = std::env::current_exe().expect("the test binary");
-    let output = Command::new("unshare")
-        .args(["-n", "--", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
-        .arg(&exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(NETNS_VAR, "1")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "`unshare` could not run ({e}): these tests run in a network namespace with only loopback; they need \
-                 util-linux's unshare and ip (iproute2), as root or with CAP_SYS_ADMIN"
-            )
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    print!("{stdout}");
-    eprint!("{stderr}");
-    assert!(
-        !stderr.contains("unshare failed") && !stderr.contains("Operation not permitted"),
-        "could not make a network namespace (unshare -n): run as root or with CAP_SYS_ADMIN; this test does not skip"
-    );
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} failed in its network namespace"
-    );
-    false
+    common::in_network_namespace(test)
 }
 
 fn ensure_tools() {
@@ -112,24 +83,6 @@ fn ensure_tools() {
         Path::new("/usr/bin/turnserver").exists(),
         "/usr/bin/turnserver is missing: the TURN test needs Debian's coturn (apt-get install coturn); .ci/run installs it"
     );
-}
-
-/// `amparo admin …` on the running server's store, as an operator would.
-fn admin(data_dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
-        .arg("admin")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .output()
-        .expect("amparo admin runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "amparo admin {args:?}:\n{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
 }
 
 /// The organization, its admin, the attorney (role only: the admin vets them in the browser) and

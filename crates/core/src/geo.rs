@@ -80,6 +80,12 @@ impl Cell {
         self.0.boundary().iter().map(|v| (v.lat(), v.lng())).collect()
     }
 
+    /// This cell and every cell within `rings` steps of it (a hexagonal disk of
+    /// 3·rings·(rings+1)+1 cells, fewer near a pentagon): what a map around a point draws.
+    pub fn disk(self, rings: u32) -> Vec<Cell> {
+        self.0.grid_disk_safe(rings).map(Cell).collect()
+    }
+
     /// Steps between two cells of one precision, or `None` when H3 cannot say (far apart, or
     /// across a pentagon): such a cell counts as far.
     pub fn grid_distance(self, other: Cell) -> Option<u32> {

@@ -73,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::incidents::routes())
         .merge(routes::watch_areas::routes())
         .merge(routes::vehicles::routes())
+        .merge(routes::cells::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))

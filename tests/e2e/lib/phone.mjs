@@ -51,7 +51,7 @@ const CAPTURE = `(() => {
 })();`;
 
 /** A new phone (browser context) on `base`, with the chunk tap installed. */
-export async function newPhone(browser, base, { viewport = PHONE, locale = "en-US" } = {}) {
+export async function newPhone(browser, base, { viewport = PHONE, locale = "en-US", geolocation = null } = {}) {
   const context = await browser.newContext({
     baseURL: base,
     viewport,
@@ -59,7 +59,9 @@ export async function newPhone(browser, base, { viewport = PHONE, locale = "en-U
     hasTouch: true,
     isMobile: true,
     deviceScaleFactor: 2,
-    permissions: ["camera", "microphone"],
+    // `geolocation` ({ latitude, longitude }): where the phone says it is, asked or not.
+    ...(geolocation ? { geolocation } : {}),
+    permissions: ["camera", "microphone", ...(geolocation ? ["geolocation"] : [])],
   });
   const captured = new Map(); // recorder id -> Buffer[]
   await context.exposeBinding("__amparoCapture", (_source, id, data) => {
@@ -85,6 +87,26 @@ export async function signUp(page, username = `member${Date.now().toString(36)}$
   await page.click("form button[type=submit]");
   await page.waitForSelector("#record-button");
   return username;
+}
+
+/** Runs a scenario's `main`: on failure, its stack on stderr and exit status 1 (the Rust test
+ * prints it). */
+export function runScenario(main) {
+  main().catch((error) => {
+    console.error(error?.stack ?? String(error));
+    process.exit(1);
+  });
+}
+
+/** Logs in on the log-in screen and waits for the home screen and the live channel. */
+export async function logIn(page, { username, password }) {
+  await page.goto("/#/login");
+  await page.waitForSelector("#main[data-screen=login] #username");
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.click("form button[type=submit]");
+  await page.waitForSelector("#record-button");
+  await page.waitForSelector("body[data-live=ready]", { timeout: 15_000 });
 }
 
 /** Waits until the service worker controls the page and has cached the app. */

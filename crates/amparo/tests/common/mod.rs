@@ -9,6 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// Set in the network namespace's run of a browser test (see [`in_network_namespace`]).
+pub const NETNS_VAR: &str = "AMPARO_IN_NETNS";
+
 /// The password of every account the tests make.
 pub const PASSWORD: &str = "a long test password";
 
@@ -290,4 +293,58 @@ pub fn ensure_npm_packages(dir: &Path, package: &str) {
         .status()
         .expect("npm is needed for this test (Debian: apt-get install nodejs npm); .ci/run installs it");
     assert!(status.success(), "npm ci failed in {}", dir.display());
+}
+
+/// Runs the test again in a new network namespace with only loopback up, unless this is that run.
+/// Returns true in the namespace (do the work), false outside (the namespace's run passed).
+pub fn in_network_namespace(test: &str) -> bool {
+    if std::env::var_os(NETNS_VAR).is_some() {
+        return true;
+    }
+    // What needs the network happens out here: npm installs the pinned test packages.
+    ensure_browser_tools();
+    let exe = std::env::current_exe().expect("the test binary");
+    let output = Command::new("unshare")
+        .args(["-n", "--", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
+        .arg(&exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(NETNS_VAR, "1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "`unshare` could not run ({e}): these tests run in a network namespace with only loopback; they need \
+                 util-linux's unshare and ip (iproute2), as root or with CAP_SYS_ADMIN"
+            )
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        !stderr.contains("unshare failed") && !stderr.contains("Operation not permitted"),
+        "could not make a network namespace (unshare -n): run as root or with CAP_SYS_ADMIN; this test does not skip"
+    );
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} failed in its network namespace"
+    );
+    false
+}
+
+/// `amparo admin …` on the running server's store, as an operator would.
+pub fn admin(data_dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
+        .arg("admin")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .expect("amparo admin runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "amparo admin {args:?}:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

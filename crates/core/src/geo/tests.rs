@@ -21,6 +21,26 @@ fn a_point_is_kept_as_its_cell_only() {
 }
 
 #[test]
+fn a_disk_holds_the_cell_and_its_rings_and_each_corner_set_draws_a_hexagon() {
+    let centre = precision().cell_of(PILSEN.0, PILSEN.1).expect("cell");
+    assert_eq!(centre.disk(0), vec![centre]);
+    let disk = centre.disk(2);
+    assert_eq!(disk.len(), 19, "1 + 6 + 12");
+    assert!(disk.contains(&centre));
+    assert!(disk.iter().all(|c| c.grid_distance(centre).is_some_and(|d| d <= 2)));
+    assert!(disk.iter().all(|c| c.resolution() == centre.resolution()));
+    let corners = centre.boundary();
+    assert_eq!(corners.len(), 6);
+    // Every corner is near the centre: a few hundred metres at the default precision.
+    let (lat, lon) = centre.centre();
+    assert!(
+        corners
+            .iter()
+            .all(|(a, o)| (a - lat).abs() < 0.01 && (o - lon).abs() < 0.01)
+    );
+}
+
+#[test]
 fn bad_places_are_refused_with_a_reason() {
     assert_eq!(precision().cell_of(91.0, 0.0), Err(GeoError::Coordinates));
     assert_eq!(precision().cell_of(f64::NAN, 0.0), Err(GeoError::Coordinates));

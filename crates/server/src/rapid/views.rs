@@ -1,21 +1,25 @@
 //! The JSON of the rapid-response network. Places go out as H3 cells with their centre (to
-//! place a marker) and, for watch areas, the cells alone: the map page draws them.
+//! place a marker) and their corners (to draw the cell); watch areas as their cells and each
+//! cell's corners. The app's map is drawn from these polygons alone, with no map tiles.
 
-use crate::clock::rfc3339;
+use crate::clock::{now_us, rfc3339};
 use amparo_core::geo::Cell;
 use amparo_core::plate::Ranked;
-use amparo_core::rapid::{Accuracy, ReportedVehicle};
+use amparo_core::rapid::{Accuracy, ReportState, ReportedVehicle};
 use amparo_store::{Incident, Question, Report, Sighting, Vehicle, WatchArea};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A cell, and its centre in degrees.
+/// A cell, its centre and its corners, in degrees.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlaceView {
     /// The H3 cell, 15 hexadecimal digits.
     pub cell: String,
     pub latitude: f64,
     pub longitude: f64,
+    /// The cell's corners as `[latitude, longitude]`, in order around it: a map draws the
+    /// polygon.
+    pub boundary: Vec<[f64; 2]>,
 }
 
 impl From<Cell> for PlaceView {
@@ -25,8 +29,19 @@ impl From<Cell> for PlaceView {
             cell: cell.to_string(),
             latitude,
             longitude,
+            boundary: corners(cell),
         }
     }
+}
+
+/// A cell's corners as `[latitude, longitude]` pairs, rounded to about a centimetre (the
+/// digits beyond only lengthen the JSON).
+pub fn corners(cell: Cell) -> Vec<[f64; 2]> {
+    let round = |degrees: f64| (degrees * 1e7).round() / 1e7;
+    cell.boundary()
+        .into_iter()
+        .map(|(lat, lon)| [round(lat), round(lon)])
+        .collect()
 }
 
 /// A report, as responders see it in the queue, and reporters see their own.
@@ -41,7 +56,8 @@ pub struct ReportView {
     pub description: String,
     #[schema(value_type = Vec<Object>)]
     pub vehicles: Vec<ReportedVehicle>,
-    /// unverified, verified, merged, rejected or expired.
+    /// unverified, verified, merged, rejected or expired (an unverified report is expired from
+    /// the moment its time is up, before the sweep records it).
     pub state: String,
     pub incident: Option<String>,
     /// Why it was rejected.
@@ -97,7 +113,7 @@ impl ReportView {
             expires_at: rfc3339(report.expires_at_us),
             description: report.description.clone(),
             vehicles: report.vehicles.clone(),
-            state: report.state.to_string(),
+            state: state_now(report, now_us()).to_string(),
             incident: report.incident.map(|i| i.to_string()),
             reason: report.reason.clone(),
             questions: questions.iter().map(QuestionView::from).collect(),
@@ -108,6 +124,14 @@ impl ReportView {
             }),
             distance_cells: None,
         }
+    }
+}
+
+/// A report's state as of `now_us`: an unverified report whose time is up is expired.
+pub fn state_now(report: &Report, now_us: i64) -> ReportState {
+    match report.state {
+        ReportState::Unverified if report.expires_at_us <= now_us => ReportState::Expired,
+        state => state,
     }
 }
 
@@ -163,6 +187,8 @@ pub struct WatchAreaView {
     pub label: String,
     /// The H3 cells the area covers, at the network's precision.
     pub cells: Vec<String>,
+    /// Each cell's corners (`[latitude, longitude]`), in the order of `cells`: to draw the area.
+    pub boundaries: Vec<Vec<[f64; 2]>>,
     pub created_at: String,
 }
 
@@ -172,6 +198,7 @@ impl From<&WatchArea> for WatchAreaView {
             id: a.id.to_string(),
             label: a.label.clone(),
             cells: a.cells.iter().map(Cell::to_string).collect(),
+            boundaries: a.cells.iter().copied().map(corners).collect(),
             created_at: rfc3339(a.created_at_us),
         }
     }

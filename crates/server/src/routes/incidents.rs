@@ -1,6 +1,7 @@
 //! Verified incidents (issue 6). A subscriber sees the incidents in their watch areas (never
-//! who verified them); a responder sees any, with who verified it, and updates or withdraws
-//! one, which tells its subscribers again.
+//! who verified them); a responder sees any, with who verified it (also those near a cell, to
+//! merge a report into or to manage), and updates or withdraws one, which tells its subscribers
+//! again.
 
 use crate::auth::CurrentAccount;
 use crate::clock::now_us;
@@ -23,6 +24,9 @@ use utoipa::{IntoParams, ToSchema};
 
 /// How far back the incident list looks by default: a day.
 const DEFAULT_SINCE_US: i64 = 24 * 60 * 60 * 1_000_000;
+/// The most rings around `near` a responder's list looks (331 cells, several kilometres at
+/// the default precision).
+const MAX_NEAR_RINGS: u32 = 10;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,11 +38,16 @@ pub fn routes() -> Router<AppState> {
 pub struct ListQuery {
     /// Incidents updated in the last this many hours (default 24, at most 720).
     pub hours: Option<u32>,
+    /// Responders: the incidents within `rings` of this H3 cell instead of their watch areas.
+    pub near: Option<String>,
+    /// With `near`: how many rings of cells around it (default 2, at most 10).
+    pub rings: Option<u32>,
 }
 
-/// The verified incidents in the caller's watch areas, most recently updated first.
+/// The verified incidents in the caller's watch areas (or, for responders, near a cell), most
+/// recently updated first.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "rapid", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Vec<IncidentView>), (status = 401)))]
+    responses((status = 200, body = Vec<IncidentView>), (status = 400), (status = 401), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     account: CurrentAccount,
@@ -48,9 +57,28 @@ pub async fn list(
         Some(hours) => now_us() - i64::from(hours.clamp(1, 720)) * 3_600_000_000,
         None => now_us() - DEFAULT_SINCE_US,
     };
-    let cells = watched_cells(&state, &account).await?;
+    let cells = match query.near.as_deref() {
+        Some(near) => near_cells(&account, near, query.rings)?,
+        None => watched_cells(&state, &account).await?,
+    };
     let incidents = state.store.incidents_in(&cells, since, 200).await?;
     Ok(Json(incidents.iter().map(|i| view_for(&account, i)).collect()))
+}
+
+/// The cells within `rings` of `near`, for a responder.
+fn near_cells(account: &CurrentAccount, near: &str, rings: Option<u32>) -> Result<Vec<Cell>, ApiError> {
+    account.require(Role::Responder)?;
+    let near: Cell = near
+        .parse()
+        .map_err(|e| ApiError::invalid_field("near", format!("near: {e}.")))?;
+    let rings = rings.unwrap_or(2);
+    if rings > MAX_NEAR_RINGS {
+        return Err(ApiError::invalid_field(
+            "rings",
+            format!("rings: at most {MAX_NEAR_RINGS}."),
+        ));
+    }
+    Ok(near.disk(rings))
 }
 
 async fn watched_cells(state: &AppState, account: &CurrentAccount) -> Result<Vec<Cell>, ApiError> {

@@ -6,6 +6,7 @@ pub mod attorneys;
 pub mod billing;
 pub mod bundle;
 pub mod calls;
+pub mod cells;
 pub mod contacts;
 pub mod encounters;
 pub mod follow;

@@ -2,8 +2,8 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    accounts, attorneys, billing, bundle, calls, contacts, encounters, follow, households, incidents, invitations, log,
-    organizations, push, report_decisions, reports, uploads, vehicles, watch_areas,
+    accounts, attorneys, billing, bundle, calls, cells, contacts, encounters, follow, households, incidents,
+    invitations, log, organizations, push, report_decisions, reports, uploads, vehicles, watch_areas,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         incidents::list, incidents::read, incidents::update,
         watch_areas::list, watch_areas::create, watch_areas::remove,
         vehicles::find, vehicles::spoken, vehicles::read, vehicles::set_status,
+        cells::around,
     ),
     modifiers(&BearerAuth),
 )]

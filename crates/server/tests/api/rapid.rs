@@ -308,6 +308,12 @@ async fn an_expired_report_leaves_the_queue_and_alerts_nobody() {
         .await
         .expect("queue");
     assert!(!in_queue(&queue), "gone when its time is up");
+    let mine: Value = get(&server, "/api/v1/reports/mine", &reporter)
+        .await
+        .json()
+        .await
+        .expect("mine");
+    assert_eq!(mine[0]["state"], "expired", "the reporter sees it expired at once");
     problem(verify(&server, &responder, id).await, 409).await;
     assert!(
         near_live
@@ -407,4 +413,125 @@ async fn plates_are_found_typed_partially_confused_and_spoken() {
         .expect("vehicle");
     assert_eq!(vehicle["status"], "cleared");
     assert_eq!(vehicle["sightings"].as_array().expect("sightings").len(), 1);
+}
+
+/// The map is drawn from the cells themselves: places carry their corners, watch areas each
+/// cell's corners, and `/api/v1/cells` the cells around a point (nothing kept).
+#[tokio::test]
+async fn maps_are_drawn_from_cells_with_their_corners() {
+    let server = TestServer::start_with(limits()).await;
+    let (member, _) = server.member().await;
+    let around: Value = get(
+        &server,
+        &format!("/api/v1/cells?latitude={}&longitude={}&rings=2", PILSEN.0, PILSEN.1),
+        &member,
+    )
+    .await
+    .json()
+    .await
+    .expect("cells");
+    let cells = around["cells"].as_array().expect("cells");
+    assert_eq!(cells.len(), 19, "the centre and two rings");
+    let centre = around["centre"]["cell"].as_str().expect("centre");
+    assert!(cells.iter().any(|c| c["cell"] == centre));
+    for cell in cells {
+        let corners = cell["boundary"].as_array().expect("boundary");
+        assert_eq!(corners.len(), 6, "{cell}");
+        let (lat, lon) = (
+            cell["latitude"].as_f64().expect("lat"),
+            cell["longitude"].as_f64().expect("lon"),
+        );
+        for corner in corners {
+            assert!((corner[0].as_f64().expect("lat") - lat).abs() < 0.01, "{cell}");
+            assert!((corner[1].as_f64().expect("lon") - lon).abs() < 0.01, "{cell}");
+        }
+    }
+    let by_cell: Value = get(&server, &format!("/api/v1/cells?cell={centre}&rings=0"), &member)
+        .await
+        .json()
+        .await
+        .expect("one cell");
+    assert_eq!(by_cell["cells"].as_array().expect("cells").len(), 1);
+    problem(
+        get(&server, &format!("/api/v1/cells?cell={centre}&rings=7"), &member).await,
+        400,
+    )
+    .await;
+    problem(
+        get(&server, "/api/v1/cells?latitude=91&longitude=0", &member).await,
+        400,
+    )
+    .await;
+
+    watch(&server, &member, PILSEN, 1_000).await;
+    let areas: Value = get(&server, "/api/v1/watch-areas", &member)
+        .await
+        .json()
+        .await
+        .expect("areas");
+    let area = &areas[0];
+    let (ids, shapes) = (
+        area["cells"].as_array().expect("cells"),
+        area["boundaries"].as_array().expect("boundaries"),
+    );
+    assert!(!ids.is_empty());
+    assert_eq!(ids.len(), shapes.len(), "one polygon per cell");
+    assert!(shapes.iter().all(|s| s.as_array().is_some_and(|c| c.len() == 6)));
+
+    let made = report(&server, &member, &checkpoint("7MAP123")).await;
+    assert_eq!(made["place"]["boundary"].as_array().expect("corners").len(), 6);
+}
+
+/// A responder lists the incidents near a report's cell (to merge into, or to manage); a member
+/// cannot look beyond their own watch areas.
+#[tokio::test]
+async fn responders_list_incidents_near_a_cell() {
+    let server = TestServer::start_with(limits()).await;
+    let (reporter, _) = server.member().await;
+    let responder = responder(&server).await;
+    let made = report(&server, &reporter, &checkpoint("7NEAR12")).await;
+    let cell = made["place"]["cell"].as_str().expect("cell").to_owned();
+    let incident: Value = verify(&server, &responder, made["id"].as_str().expect("id"))
+        .await
+        .json()
+        .await
+        .expect("incident");
+    let near: Value = get(&server, &format!("/api/v1/incidents?near={cell}&rings=1"), &responder)
+        .await
+        .json()
+        .await
+        .expect("near");
+    assert_eq!(near[0]["id"], incident["id"]);
+    assert!(near[0]["verified_by"].is_string(), "responders see who verified");
+    let far = cell_of_evanston(&server, &responder).await;
+    let elsewhere: Value = get(&server, &format!("/api/v1/incidents?near={far}&rings=2"), &responder)
+        .await
+        .json()
+        .await
+        .expect("far");
+    assert_eq!(elsewhere, json!([]), "nothing near Evanston");
+    problem(
+        get(&server, &format!("/api/v1/incidents?near={cell}"), &reporter).await,
+        403,
+    )
+    .await;
+    problem(
+        get(&server, &format!("/api/v1/incidents?near={cell}&rings=11"), &responder).await,
+        400,
+    )
+    .await;
+}
+
+/// Evanston's cell, asked of the server.
+async fn cell_of_evanston(server: &TestServer, token: &str) -> String {
+    let around: Value = get(
+        server,
+        &format!("/api/v1/cells?latitude={}&longitude={}&rings=0", EVANSTON.0, EVANSTON.1),
+        token,
+    )
+    .await
+    .json()
+    .await
+    .expect("cell");
+    around["centre"]["cell"].as_str().expect("cell").to_owned()
 }
