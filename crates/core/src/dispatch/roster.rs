@@ -129,40 +129,17 @@ impl Roster {
         }
     }
 
-    /// The best `count` attorneys who may be offered `request` at `now` and are not `skipped`,
-    /// best first: fewest calls, then longest idle, then account id, so the order never depends
-    /// on anything but the state. Also says whether anyone at all may be offered it (skipped or
-    /// not). One pass over the roster and a partial selection: this runs for every request
-    /// that needs attorneys on every event, so it must not sort the whole roster.
-    pub(crate) fn best_for(
-        &self,
-        request: &Request,
-        now: i64,
-        settings: &DispatchSettings,
-        count: usize,
-        skipped: impl Fn(AccountId) -> bool,
-    ) -> (Vec<AccountId>, bool) {
-        let mut anyone = false;
-        let mut candidates: Vec<(usize, i64, AccountId)> = Vec::new();
-        for (id, attorney) in &self.attorneys {
-            if attorney.check(request, now, settings).is_err() {
-                continue;
-            }
-            anyone = true;
-            if !skipped(*id) {
-                candidates.push((attorney.calls.len(), attorney.idle_since_us, *id));
-            }
-        }
-        if count == 0 {
-            return (Vec::new(), anyone);
-        }
-        if candidates.len() > count {
-            // The keys are distinct (the id is last), so the `count` smallest are exactly the
-            // first `count` of the sorted whole.
-            candidates.select_nth_unstable(count - 1);
-            candidates.truncate(count);
-        }
-        candidates.sort_unstable();
-        (candidates.into_iter().map(|(_, _, id)| id).collect(), anyone)
+    /// The attorneys who may be offered `request` at `now`, best first: fewest calls, then
+    /// longest idle, then account id, so the order never depends on anything but the state.
+    pub(crate) fn ranked_for(&self, request: &Request, now: i64, settings: &DispatchSettings) -> Vec<AccountId> {
+        let mut eligible: Vec<(usize, i64, AccountId)> = self
+            .attorneys
+            .iter()
+            .filter(|(_, attorney)| attorney.check(request, now, settings).is_ok())
+            .map(|(id, attorney)| (attorney.calls.len(), attorney.idle_since_us, *id))
+            .collect();
+        // The keys are distinct (the id is last): an unstable sort gives the one order.
+        eligible.sort_unstable();
+        eligible.into_iter().map(|(_, _, id)| id).collect()
     }
 }

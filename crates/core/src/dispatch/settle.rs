@@ -4,7 +4,7 @@
 
 use super::event::{Effect, GapReason, WithdrawReason};
 use super::machine::Dispatcher;
-use super::profile::OrgId;
+use super::profile::{Language, OrgId, UsState};
 use super::request::{Pass, Stage};
 use crate::ids::{AccountId, EncounterId};
 use std::collections::BTreeMap;
@@ -104,6 +104,7 @@ impl Dispatcher {
         let ring = self.settings.ring_count.get();
         let timeout = self.settings.offer_timeout_us;
         let mut gaps = Vec::new();
+        let mut ranked_by_kind: BTreeMap<(OrgId, Language, UsState), Vec<AccountId>> = BTreeMap::new();
         for encounter in self.fifo() {
             let Some(open) = self.requests.get_mut(&encounter) else {
                 continue;
@@ -119,18 +120,27 @@ impl Dispatcher {
                 Stage::Connected { .. } => continue,
             };
             let wanted = ring.saturating_sub(offers.len());
-            let (mut fresh, anyone) = self.roster.best_for(&open.request, now, &self.settings, wanted, |a| {
-                offers.contains_key(&a) || open.passed.contains_key(&a)
-            });
+            // Who may take a request depends only on its organization, language and state, and
+            // nothing in this pass changes it (offers do not count against capacity): rank the
+            // roster once per kind of request, not once per request, so a long queue costs a
+            // walk of the queue and not a ranking of the roster for each person in it.
+            let request = open.request;
+            let ranked = ranked_by_kind
+                .entry((request.org, request.language, request.state))
+                .or_insert_with(|| self.roster.ranked_for(&request, now, &self.settings));
+            let anyone = !ranked.is_empty();
+            let mut fresh: Vec<AccountId> = ranked
+                .iter()
+                .filter(|a| !offers.contains_key(a) && !open.passed.contains_key(a))
+                .take(wanted)
+                .copied()
+                .collect();
             let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
             if fresh.is_empty() && offers.is_empty() && anyone && round_over {
                 // Everyone who could take it has passed, and a pause has gone by so a decline is
                 // not answered by the same ring a moment later: start over with everyone.
                 open.passed.clear();
-                fresh = self
-                    .roster
-                    .best_for(&open.request, now, &self.settings, wanted, |_| false)
-                    .0;
+                fresh = ranked.iter().take(wanted).copied().collect();
             }
             for attorney in fresh {
                 let expires_at_us = now.saturating_add(timeout);
