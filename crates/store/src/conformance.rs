@@ -41,6 +41,7 @@ mod encounters;
 mod households;
 mod log;
 mod organizations;
+mod plate_search;
 mod push;
 mod rapid;
 mod reads;
@@ -79,6 +80,7 @@ pub use organizations::{
     organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
     seats_are_given_once_per_account_and_reclaimed, the_last_org_seat_is_given_once_under_a_race,
 };
+pub use plate_search::plate_search_reads_matches_as_typed_and_near;
 pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
 pub use rapid::{
     questions_and_incident_updates, reports_are_decided_once_and_audited, unverified_reports_expire_without_a_decision,
@@ -179,6 +181,7 @@ checks![
     questions_and_incident_updates,
     watch_areas_are_found_by_cell,
     vehicles_are_indexed_confirmed_and_cleared,
+    plate_search_reads_matches_as_typed_and_near,
 ];
 
 /// Runs every check against one store, one after another.

@@ -421,7 +421,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn vehicle(&self, id: VehicleId) -> Result<Option<Vehicle>, StoreError>;
     /// The vehicle's sightings, newest first.
     async fn sightings_of(&self, id: VehicleId) -> Result<Vec<Sighting>, StoreError>;
-    /// Vehicles the index reads for `query` (any of its grams, or its prefix), most recently
-    /// confirmed first, at most `limit`: candidates to score, a superset of the matches.
+    /// The vehicles to score for a search (`amparo_core::plate::index`), each once: those whose
+    /// folded plate matches `query.glob`, found through `query.seek` without a scan, at most
+    /// `limit`, the most recently confirmed first; those whose folded plate is `query.whole`;
+    /// then, for `query.near`, at most `near.limit` sharing at least `near.min_shared` of its
+    /// grams, the most shared first.
     async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError>;
 }

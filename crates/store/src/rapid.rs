@@ -175,6 +175,12 @@ pub fn plate(text: &str) -> Result<Plate, StoreError> {
     Plate::parse(text).map_err(|e| StoreError::Backend(format!("a stored plate: {e}")))
 }
 
+/// Search candidates read by several index reads, each vehicle once, in the order first read.
+pub fn each_once(vehicles: impl IntoIterator<Item = Vehicle>) -> Vec<Vehicle> {
+    let mut seen = std::collections::HashSet::new();
+    vehicles.into_iter().filter(|v| seen.insert(v.id)).collect()
+}
+
 pub fn status_name(status: Status) -> &'static str {
     match status {
         Status::Confirmed => "confirmed",

@@ -6,8 +6,8 @@
 //!   store indexes for "exact up to confusion" lookups.
 //! - [`pattern`]: the search query ([`Pattern`]) and how well a plate matches it ([`Match`]).
 //! - [`rank`](mod@rank): registry candidates ordered by closeness, status and recency ([`rank()`]).
-//! - [`index`]: what a store indexes (folded trigrams, folded prefixes) so a search over
-//!   millions of plates reads only a few hundred ([`IndexQuery`]).
+//! - [`index`]: what a store indexes (folded keys, folded trigrams) and what one search asks it
+//!   for ([`IndexQuery`]), so a search over millions of plates reads only the few that match.
 //! - [`spoken`]: a spoken plate, English or Spanish, turned into candidate plates
 //!   ([`spoken_candidates`]).
 //!
@@ -48,7 +48,8 @@
 //! 22 × 11 × 4 cells. Transposed characters ("7BA" for "7AB") are two edits and do not match.
 //!
 //! [`rank()`] multiplies closeness by a recency factor that halves every [`HALF_LIFE_US`]
-//! (30 days) and drops fuzzy matches scoring under [`SCORE_FLOOR`].
+//! (30 days), ranks every match as typed (up to confusion) above the misheard ones, and drops
+//! misheard matches scoring under [`SCORE_FLOOR`].
 
 pub mod index;
 pub mod normalize;
@@ -56,7 +57,7 @@ pub mod pattern;
 pub mod rank;
 pub mod spoken;
 
-pub use index::{IndexQuery, TooVague, plate_grams};
+pub use index::{IndexQuery, NEAR_LIMIT, Near, Seek, TooVague, glob_matches, plate_grams};
 pub use normalize::{MAX_LEN, Plate, PlateError, confusion_class};
 pub use pattern::{EDIT_FACTOR, Edit, Extent, MIN_LITERALS_FOR_EDIT, Match, Pattern, PatternError};
 pub use rank::{Candidate, HALF_LIFE_US, Ranked, SCORE_FLOOR, Status, rank, recency_factor};

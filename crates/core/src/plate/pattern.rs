@@ -1,7 +1,7 @@
 //! Search patterns over plates, scored by a small dynamic program (the cost model is in the
 //! [module docs](super)).
 
-use super::normalize::{MAX_LEN, Plate, PlateChar, plate_char};
+use super::normalize::{MAX_LEN, Plate, PlateChar, confusion_class, plate_char};
 use table::{EDIT_SLOTS, FULL, Table};
 
 mod table;
@@ -96,6 +96,9 @@ impl Pattern {
     pub fn parse(text: &str) -> Result<Self, PatternError> {
         let mut elems = Vec::new();
         let mut wildcard = false;
+        // Characters the query needs on the plate, counted to the end so the error can say how
+        // many; past the limit nothing more is kept, so a long query costs no memory.
+        let mut width = 0;
         for ch in text.chars() {
             let elem = match ch {
                 '?' | '_' => Elem::One,
@@ -107,15 +110,15 @@ impl Pattern {
                 },
             };
             wildcard |= !matches!(elem, Elem::Lit(_));
+            width += usize::from(elem != Elem::Any);
             // Runs of `*` mean the same as one and would only grow the table.
-            if !(elem == Elem::Any && elems.last() == Some(&Elem::Any)) {
+            if width <= MAX_LEN && !(elem == Elem::Any && elems.last() == Some(&Elem::Any)) {
                 elems.push(elem);
             }
         }
         if elems.is_empty() {
             return Err(PatternError::Empty);
         }
-        let width = elems.iter().filter(|e| **e != Elem::Any).count();
         if width > MAX_LEN {
             return Err(PatternError::TooLong { len: width });
         }
@@ -197,6 +200,42 @@ impl Pattern {
         let starts_with_literal = anchored && runs.first().is_some_and(|r| !r.is_empty());
         runs.retain(|r| !r.is_empty());
         (starts_with_literal, runs)
+    }
+}
+
+impl Pattern {
+    /// The pattern over folded keys ([`Plate::folded`]): literals folded to their confusion
+    /// class, `?` for one character, `*` for any run, anchored at both ends. A plate matches the
+    /// pattern without an edit exactly when its folded key matches this glob.
+    pub(crate) fn folded_glob(&self) -> String {
+        self.elems
+            .iter()
+            .map(|elem| match elem {
+                Elem::Lit(c) => confusion_class(*c),
+                other => other.display(),
+            })
+            .collect()
+    }
+
+    /// The folded plate when the query is a plate typed whole, without wildcards: the key of the
+    /// vehicle the person asked for, if the registry has it.
+    pub(crate) fn folded_whole(&self) -> Option<String> {
+        let typed_whole = self.text.chars().all(|c| c.is_ascii_alphanumeric());
+        typed_whole.then(|| self.text.chars().map(confusion_class).collect())
+    }
+
+    /// Literal characters in the query.
+    pub(crate) fn literals(&self) -> usize {
+        self.literals
+    }
+
+    /// Whether `plate` matches with no edit: every literal on a character of its class, every
+    /// `?` on one character, every `*` on a run.
+    pub fn matches_without_edit(&self, plate: &Plate) -> bool {
+        let chars: Vec<char> = plate.as_str().chars().collect();
+        Table::fill(&self.elems, &chars, false)
+            .get(self.elems.len(), chars.len(), 0)
+            .is_some()
     }
 }
 

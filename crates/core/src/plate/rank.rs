@@ -14,9 +14,11 @@ const DAY_US: i64 = 86_400_000_000;
 /// useful while letting this week's outrank them.
 pub const HALF_LIFE_US: i64 = 30 * DAY_US;
 
-/// Matches scoring below this are dropped unless [exact](Match::is_exact). At 0.2 a fresh
-/// confusable or misheard match stays for months, while a fuzzy match on a vehicle last seen
-/// half a year ago, or a one-character partial match after a few weeks, is noise.
+/// Misheard matches (ones that needed an edit) scoring below this are dropped. At 0.2 a fresh
+/// misheard match stays for a month or two, while one on a vehicle last seen half a year ago is
+/// noise. A match without an edit is what the person typed, up to the characters people
+/// confuse: it always stays, ranked lower the older it is, because a 0 read as an O must not
+/// hide a vehicle the registry holds.
 pub const SCORE_FLOOR: f64 = 0.2;
 
 /// Where the registry stands on a vehicle.
@@ -65,11 +67,13 @@ pub fn recency_factor(age_us: i64) -> f64 {
 /// 1. the query typed as the whole plate, exactly: that vehicle is what the person asked for,
 ///    whatever its status or age;
 /// 2. vehicles that are not cleared;
-/// 3. score (closeness × recency), then closeness alone;
-/// 4. confirmed before suspected;
-/// 5. the more recent confirmation, then the plate, then the order given.
+/// 3. matches as typed (up to confusion) before misheard ones (one edit): a guess at what the
+///    person meant never pushes out what they typed;
+/// 4. score (closeness × recency), then closeness alone;
+/// 5. confirmed before suspected;
+/// 6. the more recent confirmation, then the plate, then the order given.
 ///
-/// Candidates whose score is under [`SCORE_FLOOR`] are dropped unless the match is exact.
+/// Misheard candidates whose score is under [`SCORE_FLOOR`] are dropped.
 pub fn rank(query: &Pattern, candidates: impl IntoIterator<Item = Candidate>, now_us: i64) -> Vec<Ranked> {
     let mut ranked: Vec<Ranked> = candidates
         .into_iter()
@@ -77,7 +81,7 @@ pub fn rank(query: &Pattern, candidates: impl IntoIterator<Item = Candidate>, no
             let matched = query.score(&candidate.plate)?;
             let recency = recency_factor(now_us.saturating_sub(candidate.last_confirmed_at_us));
             let score = matched.closeness * recency;
-            (score >= SCORE_FLOOR || matched.is_exact()).then_some(Ranked {
+            (score >= SCORE_FLOOR || matched.edit.is_none()).then_some(Ranked {
                 candidate,
                 matched,
                 recency,
@@ -94,9 +98,11 @@ fn compare(a: &Ranked, b: &Ranked) -> Ordering {
     let asked_for = |r: &Ranked| r.matched.is_exact() && r.matched.extent == Extent::Whole && r.matched.unknown == 0;
     let cleared = |r: &Ranked| r.candidate.status == Status::Cleared;
     let suspected = |r: &Ranked| r.candidate.status == Status::Suspected;
+    let misheard = |r: &Ranked| r.matched.edit.is_some();
     asked_for(b)
         .cmp(&asked_for(a))
         .then_with(|| cleared(a).cmp(&cleared(b)))
+        .then_with(|| misheard(a).cmp(&misheard(b)))
         .then_with(|| b.score.total_cmp(&a.score))
         .then_with(|| b.matched.closeness.total_cmp(&a.matched.closeness))
         .then_with(|| suspected(a).cmp(&suspected(b)))
@@ -174,11 +180,13 @@ mod tests {
     }
 
     #[test]
-    fn stale_fuzzy_matches_fade_out_but_exact_ones_stay() {
+    fn stale_misheard_matches_fade_out_but_matches_as_typed_stay() {
         let ranked = rank(
             &Pattern::parse("7ABC123").unwrap(),
             vec![
-                candidate("7A8C123", 90, Status::Confirmed),
+                candidate("7ABX123", 90, Status::Confirmed),
+                candidate("7ABX123", 0, Status::Confirmed),
+                candidate("7A8C123", 365, Status::Confirmed),
                 candidate("7A8C123", 30, Status::Confirmed),
                 candidate("7ABC123", 3650, Status::Confirmed),
                 candidate("X7ABC123", 3650, Status::Confirmed),
@@ -187,18 +195,31 @@ mod tests {
         );
         let kept: Vec<_> = ranked
             .iter()
-            .map(|r| (r.candidate.plate.as_str(), r.candidate.last_confirmed_at_us))
+            .map(|r| {
+                (
+                    r.candidate.plate.as_str(),
+                    (NOW - r.candidate.last_confirmed_at_us) / DAY_US,
+                )
+            })
             .collect();
+        // The plate asked for, then what matches as typed (a confusable 8 for B included) by
+        // score, then the fresh misheard plate; the stale misheard one is gone.
         assert_eq!(
             kept,
             [
-                ("7ABC123", NOW - 3650 * DAY_US),
-                ("7A8C123", NOW - 30 * DAY_US),
-                ("X7ABC123", NOW - 3650 * DAY_US)
+                ("7ABC123", 3650),
+                ("7A8C123", 30),
+                ("7A8C123", 365),
+                ("X7ABC123", 3650),
+                ("7ABX123", 0)
             ]
         );
-        let fuzzy = &ranked[1];
-        assert!((fuzzy.score - fuzzy.matched.closeness * 0.5).abs() < 1e-12);
+        let confusable = &ranked[1];
+        assert!((confusable.score - confusable.matched.closeness * 0.5).abs() < 1e-12);
+        assert!(
+            ranked[4].score > ranked[2].score,
+            "a fresh guess scores higher but ranks lower"
+        );
     }
 
     #[test]

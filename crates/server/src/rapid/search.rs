@@ -1,14 +1,17 @@
-//! Plate search over the registry: the store's index reads the candidates (folded trigrams and
-//! prefixes, [`IndexQuery`]), and `core::plate::rank` scores and orders only those.
+//! Plate search over the registry: the store's indexes read the candidates ([`IndexQuery`]: the
+//! plates matching as typed, found by folded-key range or by trigrams and filtered on the folded
+//! key; the plate typed whole; a bounded set of misheard ones), and `core::plate::rank` scores
+//! and orders only those.
 
 use crate::error::ApiError;
 use amparo_core::plate::{Candidate, IndexQuery, Pattern, Plate, Ranked, rank, spoken_candidates};
 use amparo_store::{Store, Vehicle};
 use std::collections::{HashMap, VecDeque};
 
-/// The most candidates one search scores. A query matching more is too vague to be useful,
-/// and the most recently confirmed come first.
-pub const CANDIDATE_LIMIT: u32 = 5_000;
+/// The most matches as typed one search scores (misheard ones are bounded by the query). A
+/// query matching more is too vague to read in full: the most recently confirmed come first,
+/// and the plate typed whole is read besides.
+pub const CANDIDATE_LIMIT: u32 = 500;
 
 /// The vehicles `pattern` matches, best first, at most `limit`.
 pub async fn search(

@@ -12,7 +12,7 @@ use amparo_core::rapid::{Accuracy, ReportKind, ReportState, ReportedVehicle, Ver
 const MINUTE: i64 = 60_000_000;
 
 /// A cell somewhere in Chicago, different for each `n`.
-fn cell(n: u32) -> Cell {
+pub(super) fn cell(n: u32) -> Cell {
     let precision = Precision::default();
     ok(
         precision
@@ -22,7 +22,7 @@ fn cell(n: u32) -> Cell {
     )
 }
 
-fn report(reporter: AccountId, at: Cell, created_at_us: i64) -> Report {
+pub(super) fn report(reporter: AccountId, at: Cell, created_at_us: i64) -> Report {
     Report {
         id: ReportId::new(),
         reporter,
@@ -46,7 +46,7 @@ fn report(reporter: AccountId, at: Cell, created_at_us: i64) -> Report {
     }
 }
 
-fn incident_from(report: &Report, by: AccountId, at_us: i64) -> Incident {
+pub(super) fn incident_from(report: &Report, by: AccountId, at_us: i64) -> Incident {
     Incident {
         id: IncidentId::new(),
         kind: report.kind,
@@ -62,7 +62,7 @@ fn incident_from(report: &Report, by: AccountId, at_us: i64) -> Incident {
     }
 }
 
-fn action(by: AccountId, what: &str, report: Option<ReportId>, at_us: i64) -> ResponderAction {
+pub(super) fn action(by: AccountId, what: &str, report: Option<ReportId>, at_us: i64) -> ResponderAction {
     ResponderAction {
         at_us,
         responder: by,

@@ -23,6 +23,15 @@ fn parses_wildcards_and_separators() {
 }
 
 #[test]
+fn a_huge_query_is_refused_with_its_length() {
+    let long = "A".repeat(100_000);
+    assert_eq!(Pattern::parse(&long), Err(PatternError::TooLong { len: 100_000 }));
+    let wild = "*?".repeat(50_000);
+    assert_eq!(Pattern::parse(&wild), Err(PatternError::TooLong { len: 50_000 }));
+    assert_eq!(Pattern::parse(&"*".repeat(100_000)).unwrap().as_str(), "*");
+}
+
+#[test]
 fn whole_plate_exact() {
     let m = score("7ABC123", "7abc123").unwrap();
     assert_eq!((m.exact, m.confusable, m.edit, m.extent), (7, 0, None, Extent::Whole));
