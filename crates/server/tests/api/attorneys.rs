@@ -166,6 +166,13 @@ async fn attorney(server: &TestServer, org: &Org, name: &str) -> Person {
     lawyer
 }
 
+/// Waits for the offer of `encounter` on `live` (`what`: why it is expected) and accepts it.
+async fn accept_offer(live: &mut LiveSocket, encounter: &str, what: &str) {
+    let offer = live.next_of("offer", WAIT).await.expect(what);
+    assert_eq!(offer["encounter"], encounter, "{what}");
+    live.send_json(&json!({"type": "accept", "encounter": encounter})).await;
+}
+
 async fn on_duty(server: &TestServer, lawyer: &Person) -> LiveSocket {
     let mut live = server.live(&lawyer.token).await;
     live.send_json(&json!({"type": "duty", "on": true})).await;
@@ -427,11 +434,7 @@ async fn an_offer_nobody_answers_moves_to_the_next_attorney() {
         .await
         .expect("Ana's offer expires");
     assert_eq!(expired["reason"], "expired");
-    let offer = ben_live.next_of("offer", WAIT).await.expect("then Ben is rung");
-    assert_eq!(offer["encounter"], encounter.as_str());
-    ben_live
-        .send_json(&json!({"type": "accept", "encounter": encounter}))
-        .await;
+    accept_offer(&mut ben_live, &encounter, "then Ben is rung").await;
     ben_live.next_of("call", WAIT).await.expect("Ben has the call");
 }
 
@@ -516,14 +519,7 @@ async fn nobody_eligible_queues_with_the_backup_line_until_someone_comes_on_duty
 
     let ana = attorney(&server, &org, "Ana").await;
     let mut ana_live = on_duty(&server, &ana).await;
-    let offer = ana_live
-        .next_of("offer", WAIT)
-        .await
-        .expect("offered as soon as she is on duty");
-    assert_eq!(offer["encounter"], encounter.as_str());
-    ana_live
-        .send_json(&json!({"type": "accept", "encounter": encounter}))
-        .await;
+    accept_offer(&mut ana_live, &encounter, "offered as soon as she is on duty").await;
     assert_eq!(
         member_live.next_of("call", WAIT).await.expect("connected")["peer"]["display_name"],
         "Ana"
@@ -729,11 +725,7 @@ async fn a_restart_keeps_waiting_requests_and_records_connected_calls_as_ended()
     // Ana takes the second member's call; the first member's request then waits: she is busy.
     let mut ana_live = on_duty(&server, &ana).await;
     let connected = server.start_encounter(&second.token).await;
-    let offer = ana_live.next_of("offer", WAIT).await.expect("offered");
-    assert_eq!(offer["encounter"], connected.as_str());
-    ana_live
-        .send_json(&json!({"type": "accept", "encounter": connected}))
-        .await;
+    accept_offer(&mut ana_live, &connected, "offered").await;
     ana_live.next_of("call", WAIT).await.expect("connected");
     let mut member_live = server.live(&org.member.token).await;
     let waiting = server.start_encounter(&org.member.token).await;
@@ -759,14 +751,7 @@ async fn a_restart_keeps_waiting_requests_and_records_connected_calls_as_ended()
 
     // Ana, free again, comes on duty on the new run and is offered the waiting request.
     let mut ana_live = on_duty(&server, &ana).await;
-    let offer = ana_live
-        .next_of("offer", WAIT)
-        .await
-        .expect("the waiting request, resumed");
-    assert_eq!(offer["encounter"], waiting.as_str());
-    ana_live
-        .send_json(&json!({"type": "accept", "encounter": waiting}))
-        .await;
+    accept_offer(&mut ana_live, &waiting, "the waiting request, resumed").await;
     ana_live
         .next_of("call", WAIT)
         .await
