@@ -34,6 +34,7 @@ pub const TARGET_P99: Duration = Duration::from_millis(20);
 /// People starting encounters; each starts several over the run.
 const MEMBERS: usize = 1_000;
 const GRACE: Duration = Duration::from_secs(5);
+const WATCH_EVERY: Duration = Duration::from_secs(5);
 
 pub async fn run(attorneys: usize, seconds: u64, per_second: u32) -> Result<Vec<Outcome>> {
     let count = usize::try_from(seconds)? * per_second as usize;
@@ -66,9 +67,11 @@ pub async fn run(attorneys: usize, seconds: u64, per_second: u32) -> Result<Vec<
     println!("  warm-up (not counted): {}", describe(&warm));
     let before = paced_starts::run_with(&client, &server.base, &members, count / 2, per_second, &plain).await?;
     println!("  start alone, first half:  {}", describe(&before));
+    let watching = watch_the_line(&server.base);
     let real = paced_starts::run_with(&client, &server.base, &members, count, per_second, &asking).await?;
     println!("  start asking an attorney: {}", describe(&real));
     let got = collect(&mut offers, &real).await;
+    watching.abort();
     let after = paced_starts::run_with(&client, &server.base, &members, count - count / 2, per_second, &plain).await?;
     println!("  start alone, second half: {}", describe(&after));
     let (accepted, ended_early) = sockets.stop().await;
@@ -115,6 +118,38 @@ pub async fn run(attorneys: usize, seconds: u64, per_second: u32) -> Result<Vec<
         },
         crate::dispatch_decision::run(attorneys, 30_000),
     ])
+}
+
+/// Every few seconds of the measured run, the line's own gauges from `/metrics` (attorneys on
+/// duty, requests waiting with nobody ringing, requests so far), so a run that goes wrong shows
+/// where: attorneys dropping off, or requests piling up unrung.
+fn watch_the_line(base: &str) -> tokio::task::JoinHandle<()> {
+    let url = format!("{base}/metrics");
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut every = tokio::time::interval(WATCH_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let Ok(text) = reqwest::get(&url).await.and_then(|r| r.error_for_status()) else {
+                continue;
+            };
+            let Ok(text) = text.text().await else { continue };
+            let value = |name: &str| -> f64 {
+                text.lines()
+                    .filter(|l| l.starts_with(name))
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .sum()
+            };
+            println!(
+                "    at {:>3.0} s: on duty {}, waiting unrung {}, requests {}",
+                started.elapsed().as_secs_f64(),
+                value("amparo_dispatch_attorneys_on_duty"),
+                value("amparo_dispatch_queue_length"),
+                value("amparo_dispatch_requests_total"),
+            );
+        }
+    })
 }
 
 fn describe(starts: &Starts) -> String {

@@ -15,15 +15,18 @@
 //!   language and state), or an honest "unavailable".
 //! - `service`: the dispatcher's task and how each effect is carried out; `writer` its writes.
 //! - [`messages`]: every message the line sends.
+//! - [`stored`]: whether the encounter behind a request is committed yet (it is rung before).
 //! - [`presence`]: an attorney's duty on one connection, ended when the connection drops;
 //!   [`socket`]: the line's messages on the live WebSocket (duty, answers, signaling).
-//! - [`coverage`]: the organization admins' coverage table (pure).
+//! - [`coverage`]: the organization admins' coverage table (pure); [`gap_push`]: coverage gaps
+//!   to the admins' devices by Web Push, at most one per organization every few minutes.
 //! - [`turn`]: ICE servers and coturn REST credentials; [`metrics`]: `/metrics`.
 //!
 //! Per node, in memory: on several nodes (issue 7) the commands and messages cross nodes on the
 //! bus and one node runs the dispatcher.
 
 pub mod coverage;
+pub mod gap_push;
 pub mod messages;
 pub mod metrics;
 pub mod presence;
@@ -31,6 +34,7 @@ pub mod request;
 mod service;
 pub mod settings;
 pub mod socket;
+pub mod stored;
 pub mod turn;
 mod writer;
 
@@ -42,6 +46,7 @@ use settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use stored::Stored;
 use tokio::sync::mpsc;
 
 pub use service::run;
@@ -107,6 +112,8 @@ pub struct CallContext {
     pub owner: AccountId,
     pub facts: CallFacts,
     pub backup_line: Option<String>,
+    /// Whether the encounter's row is committed: the line's writes about it wait for this.
+    pub stored: Stored,
 }
 
 /// The two sides of a connected call: who may signal to whom.
@@ -130,6 +137,8 @@ pub struct AttorneyLine {
     pub turn: TurnSettings,
     pub metrics_access: MetricsSettings,
     pub metrics: metrics::DispatchMetrics,
+    /// When each organization's admins were last pushed a coverage gap.
+    pub gap_pushes: gap_push::GapPushes,
 }
 
 /// The attorney line's settings, as `Services` carries them.
@@ -154,6 +163,7 @@ impl AttorneyLine {
             turn: settings.turn,
             metrics_access: settings.metrics,
             metrics: metrics::DispatchMetrics::default(),
+            gap_pushes: gap_push::GapPushes::default(),
         }
     }
 

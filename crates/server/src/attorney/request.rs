@@ -3,6 +3,7 @@
 //! organization's backup phone line when there is one; nothing is queued that nobody could take.
 
 use super::messages::{AttorneyStatus, CallFacts, Location};
+use super::stored::Stored;
 use super::{CallContext, Command};
 use crate::clock::{now_us, rfc3339};
 use crate::error::ApiError;
@@ -16,8 +17,9 @@ use amparo_store::{CallRecord, Encounter};
 const DEFAULT_LANGUAGE: &str = "en";
 
 /// Asks for an attorney for `encounter` and returns where the request stands. Asking again for
-/// an open request changes nothing.
-pub async fn ask(state: &AppState, encounter: &Encounter) -> Result<AttorneyStatus, ApiError> {
+/// an open request changes nothing. `stored` says when the encounter's row is committed: a new
+/// encounter is asked for while it is written.
+pub async fn ask(state: &AppState, encounter: &Encounter, stored: Stored) -> Result<AttorneyStatus, ApiError> {
     if encounter.ended_at_us.is_some() {
         return Err(ApiError::conflict(
             "This encounter has ended: start a new one to reach an attorney.",
@@ -63,7 +65,7 @@ pub async fn ask(state: &AppState, encounter: &Encounter) -> Result<AttorneyStat
         state: us_state,
         requested_at_us: now_us(),
     };
-    let context = context(encounter, language, us_state, backup_line);
+    let context = context(encounter, language, us_state, backup_line, stored);
     state.attorney.send(Command::Request { request, context }).await;
     Ok(AttorneyStatus::Offering)
 }
@@ -85,7 +87,10 @@ pub async fn resume(state: &AppState, record: &CallRecord) -> Option<(Request, C
         state: us_state,
         requested_at_us: record.requested_at_us,
     };
-    Some((request, context(&encounter, language, us_state, backup_line)))
+    Some((
+        request,
+        context(&encounter, language, us_state, backup_line, Stored::already()),
+    ))
 }
 
 async fn backup_line(state: &AppState, org: OrgId) -> Option<String> {
@@ -101,7 +106,13 @@ fn language_of(encounter: &Encounter) -> Language {
         .unwrap_or_else(default)
 }
 
-fn context(encounter: &Encounter, language: Language, us_state: UsState, backup_line: Option<String>) -> CallContext {
+fn context(
+    encounter: &Encounter,
+    language: Language,
+    us_state: UsState,
+    backup_line: Option<String>,
+    stored: Stored,
+) -> CallContext {
     let location = match (encounter.latitude, encounter.longitude) {
         (Some(latitude), Some(longitude)) => Some(Location { latitude, longitude }),
         _ => None,
@@ -117,6 +128,7 @@ fn context(encounter: &Encounter, language: Language, us_state: UsState, backup_
             note: encounter.note.clone(),
         },
         backup_line,
+        stored,
     }
 }
 

@@ -1,7 +1,9 @@
 //! The dispatcher's task: takes commands in order, feeds them to the core dispatcher with the
 //! time, ticks it at its next deadline, and carries out what it says.
 
+use super::gap_push::Gap;
 use super::messages::{self, AttorneyCard, AttorneyStatus, reason_name};
+use super::stored::Stored;
 use super::writer::{self, Job};
 use super::{CallContext, Command, Parties};
 use crate::clock::now_us;
@@ -112,7 +114,7 @@ impl Service {
                     } else {
                         CallOutcome::Cancelled
                     });
-                    self.write(Job::SaveCall(record));
+                    self.write(Job::SaveCall(record, Stored::already()));
                 }
             }
         }
@@ -190,7 +192,7 @@ impl Service {
                     .attorney
                     .metrics
                     .requested(&record.language, &record.us_state);
-                self.write(Job::SaveCall(record.clone()));
+                self.write(Job::SaveCall(record.clone(), context.stored.clone()));
                 self.open.insert(encounter, Open { context, record });
                 self.apply(Event::RequestAttorney(request)).await;
             }
@@ -235,6 +237,7 @@ impl Service {
                 };
                 let frame = messages::offer(&open.context.facts, expires_at_us);
                 let owner = open.context.owner;
+                let stored = open.context.stored.clone();
                 let first = open.record.offered_at_us.is_none().then(|| {
                     open.record.offered_at_us = Some(now);
                     open.record.clone()
@@ -243,7 +246,7 @@ impl Service {
                 if let Some(record) = first {
                     let metrics = &self.state.attorney.metrics;
                     metrics.offered(&record.language, &record.us_state, now - record.requested_at_us);
-                    self.write(Job::SaveCall(record));
+                    self.write(Job::SaveCall(record, stored));
                 }
                 self.tell_owner(encounter, owner, AttorneyStatus::Offering);
             }
@@ -273,7 +276,13 @@ impl Service {
                 reason,
             } => {
                 let frame = messages::coverage_gap(org, encounter, language, state, reason);
-                self.write(Job::NotifyAdmins { org, frame });
+                let gap = Gap {
+                    org,
+                    language: language.to_string(),
+                    us_state: state.to_string(),
+                    reason,
+                };
+                self.write(Job::NotifyAdmins { org, frame, gap });
             }
             Effect::AcceptRefused {
                 attorney,
@@ -296,7 +305,7 @@ impl Service {
                     Outcome::Ended => CallOutcome::Ended,
                     Outcome::Cancelled => CallOutcome::Cancelled,
                 });
-                self.write(Job::SaveCall(open.record));
+                self.write(Job::SaveCall(open.record, open.context.stored));
                 if let Some(attorney) = attorney {
                     self.to(attorney, messages::hangup(encounter));
                     self.to(open.context.owner, messages::hangup(encounter));
@@ -320,13 +329,18 @@ impl Service {
             .metrics
             .connected(&r.language, &r.us_state, now - r.requested_at_us);
         let (record, owner, facts) = (r.clone(), open.context.owner, open.context.facts.clone());
+        let stored = open.context.stored.clone();
         // The call table first: it lets the attorney open the encounter at once, before the
         // assignment below is written.
         self.state
             .attorney
             .set_call(encounter, Some(Parties { owner, attorney }));
-        self.write(Job::SaveCall(record));
-        self.write(Job::Assign { encounter, attorney });
+        self.write(Job::SaveCall(record, stored.clone()));
+        self.write(Job::Assign {
+            encounter,
+            attorney,
+            stored,
+        });
         let card = self.cards.get(&attorney).cloned().unwrap_or_else(|| AttorneyCard {
             display_name: "Attorney".to_owned(),
             languages: Vec::new(),

@@ -3,6 +3,8 @@
 //! when the writer gets to it goes out together (call records and assignments at once, so the
 //! store can group-commit them; duty spans in the order the dispatcher made them).
 
+use super::gap_push::Gap;
+use super::stored::Stored;
 use crate::alerts::AlertKind;
 use crate::live::hub::Frame;
 use crate::state::AppState;
@@ -12,7 +14,8 @@ use tokio::sync::mpsc;
 
 #[derive(Debug)]
 pub enum Job {
-    SaveCall(CallRecord),
+    /// Written once the encounter's row is (see [`Stored`]).
+    SaveCall(CallRecord, Stored),
     StartDuty {
         attorney: AccountId,
         org: OrgId,
@@ -22,16 +25,19 @@ pub enum Job {
         attorney: AccountId,
         at_us: i64,
     },
-    /// Tell the organization's admins, in the app, that a request is waiting with nobody to take it.
+    /// Tell the organization's admins, in the app and (at most every few minutes) by Web Push,
+    /// that a request is waiting with nobody to take it.
     NotifyAdmins {
         org: OrgId,
         frame: Frame,
+        gap: Gap,
     },
     /// Assign the attorney who took the call to the encounter (bundle, notes, past calls), then
     /// alert the person's household that an attorney is on the line.
     Assign {
         encounter: EncounterId,
         attorney: AccountId,
+        stored: Stored,
     },
 }
 
@@ -39,7 +45,7 @@ impl Job {
     /// Which call record this job saves, if it saves one.
     fn call_key(&self) -> Option<(EncounterId, i64)> {
         match self {
-            Job::SaveCall(call) => Some((call.encounter, call.requested_at_us)),
+            Job::SaveCall(call, _) => Some((call.encounter, call.requested_at_us)),
             _ => None,
         }
     }
@@ -66,7 +72,7 @@ pub fn start(state: AppState) -> mpsc::UnboundedSender<Job> {
                 .enumerate()
                 .filter(|(at, job)| job.call_key().is_none_or(|key| latest.get(&key) == Some(at)))
                 .map(|(_, job)| job)
-                .partition(|job| matches!(job, Job::SaveCall(_) | Job::Assign { .. }));
+                .partition(|job| matches!(job, Job::SaveCall(..) | Job::Assign { .. }));
             let sequential = async {
                 for job in in_turn {
                     run(&state, job).await;
@@ -91,13 +97,30 @@ async fn run(state: &AppState, job: Job) {
 async fn write(state: &AppState, job: Job) -> Result<(), amparo_store::StoreError> {
     let store = &state.store;
     match job {
-        Job::SaveCall(call) => store.save_call(&call).await,
+        Job::SaveCall(call, stored) => {
+            if !encounter_stored(state, call.encounter, &stored).await {
+                return Ok(());
+            }
+            store.save_call(&call).await
+        }
         Job::StartDuty { attorney, org, at_us } => store.start_duty(attorney, org, at_us).await,
         Job::EndDuty { attorney, at_us } => store.end_duty(attorney, at_us).await,
-        Job::NotifyAdmins { org, frame } => store.org_admins(org).await.map(|admins| {
+        Job::NotifyAdmins { org, frame, gap } => {
+            let admins = store.org_admins(org).await?;
             state.hub.to_accounts(&admins, &frame);
-        }),
-        Job::Assign { encounter, attorney } => {
+            if state.attorney.gap_pushes.due(org, crate::clock::now_us()) {
+                push_gap(state, admins, gap);
+            }
+            Ok(())
+        }
+        Job::Assign {
+            encounter,
+            attorney,
+            stored,
+        } => {
+            if !encounter_stored(state, encounter, &stored).await {
+                return Ok(());
+            }
             store.assign_attorney(encounter, attorney).await?;
             // On a task of its own: email and webhooks must not hold up the records behind it.
             let state = state.clone();
@@ -117,4 +140,30 @@ async fn write(state: &AppState, job: Job) -> Result<(), amparo_store::StoreErro
             Ok(())
         }
     }
+}
+
+/// Waits for the encounter's row. When it was never stored, its request is cancelled (the
+/// person was told their start failed; an attorney must not be left on a call that is not there)
+/// and the write is dropped: its row would refer to nothing.
+async fn encounter_stored(state: &AppState, encounter: EncounterId, stored: &Stored) -> bool {
+    if stored.wait().await {
+        return true;
+    }
+    tracing::warn!(%encounter, "the encounter was not stored: its attorney request is cancelled");
+    state.attorney.send(super::Command::Close { encounter }).await;
+    false
+}
+
+/// The gap to every admin's devices, on a task of its own: a slow push service must not hold up
+/// the line's records.
+fn push_gap(state: &AppState, admins: Vec<AccountId>, gap: Gap) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        for admin in admins {
+            let payload = |language| super::gap_push::payload(&gap, language);
+            if let Err(e) = state.web_push.to_account(&*state.store, admin, payload).await {
+                tracing::warn!(%admin, error = %e, "coverage-gap push not sent");
+            }
+        }
+    });
 }

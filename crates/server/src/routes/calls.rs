@@ -4,6 +4,7 @@
 use super::encounters::{Access, owned_encounter, readable_encounter};
 use crate::attorney::Command;
 use crate::attorney::messages::{AttorneyStatus, status_value};
+use crate::attorney::stored::Stored;
 use crate::attorney::turn::{IceConfig, ice_config};
 use crate::auth::CurrentAccount;
 use crate::clock::{now_us, rfc3339};
@@ -47,7 +48,7 @@ pub async fn ask(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let encounter = owned_encounter(&state, &account, parse_id(&id)?).await?;
-    let status = crate::attorney::request::ask(&state, &encounter).await?;
+    let status = crate::attorney::request::ask(&state, &encounter, Stored::already()).await?;
     Ok((StatusCode::ACCEPTED, Json(status_value(encounter.id, &status))).into_response())
 }
 

@@ -2,6 +2,7 @@
 
 use crate::alerts::AlertKind;
 use crate::alerts::fanout::announce;
+use crate::attorney::stored::{Stored, Storing};
 use crate::auth::CurrentAccount;
 use crate::clock::{now_us, rfc3339};
 use crate::error::ApiError;
@@ -107,19 +108,42 @@ pub async fn start(
         wants_attorney: input.wants_attorney,
         note: input.note.map(|n| validate::note(&n)).transpose()?,
     };
-    state.store.create_encounter(&encounter).await?;
+    let storing = encounter.wants_attorney.then(|| ask_while_storing(&state, &encounter));
+    store_encounter(&state, &encounter, storing).await?;
     state.silence.started(encounter.id, encounter.started_at_us);
-    if encounter.wants_attorney {
-        // Before the family's alerts: a lawyer on the line is the first thing the button does.
-        let (state, encounter) = (state.clone(), encounter.clone());
-        tokio::spawn(async move {
-            if let Err(e) = crate::attorney::request::ask(&state, &encounter).await {
-                tracing::error!(encounter = %encounter.id, error = %e.detail(), "attorney not requested");
-            }
-        });
-    }
     tell(&state, &encounter, vec![AlertKind::EncounterStarted]);
     Ok((StatusCode::CREATED, Json(view(&encounter, &[]))).into_response())
+}
+
+/// Asks for an attorney at once, while the encounter is written: a lawyer on the line is the
+/// first thing the button does, and the ring does not wait for the disk (see
+/// [`Stored`](crate::attorney::stored::Stored)). The returned half says when the row is there.
+fn ask_while_storing(state: &AppState, encounter: &Encounter) -> Storing {
+    let (storing, stored) = Stored::pending();
+    let (state, encounter) = (state.clone(), encounter.clone());
+    tokio::spawn(async move {
+        if let Err(e) = crate::attorney::request::ask(&state, &encounter, stored).await {
+            tracing::error!(encounter = %encounter.id, error = %e.detail(), "attorney not requested");
+        }
+    });
+    storing
+}
+
+/// Commits the encounter on a task of its own, so the answer to `storing` is given even if the
+/// person's connection drops while it is written.
+async fn store_encounter(state: &AppState, encounter: &Encounter, storing: Option<Storing>) -> Result<(), ApiError> {
+    let (state, encounter) = (state.clone(), encounter.clone());
+    let writing = tokio::spawn(async move {
+        let written = state.store.create_encounter(&encounter).await;
+        if let Some(storing) = storing {
+            storing.done(written.is_ok());
+        }
+        written
+    });
+    match writing.await {
+        Ok(written) => Ok(written?),
+        Err(e) => Err(ApiError::internal(format!("the encounter's write stopped: {e}"))),
+    }
 }
 
 /// The caller's encounters, newest first.

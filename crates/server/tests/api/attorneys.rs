@@ -4,6 +4,7 @@
 //! out or whose attorney goes away move on; nobody eligible queues until someone comes on duty.
 
 use crate::harness::{LiveSocket, TestServer, problem, test_services};
+use crate::push::{PushPeer, browser_subscription, subscribe};
 use amparo_core::ids::{EncounterId, OrgId};
 use amparo_core::roles::Role;
 use amparo_server::attorney::LineSettings;
@@ -490,6 +491,12 @@ async fn nobody_eligible_queues_with_the_backup_line_until_someone_comes_on_duty
     let server = server(3, 15_000, 30_000).await;
     let org = organization(&server).await;
     let mut admin_live = server.live(&org.admin.token).await;
+    let (push_service, push_base) = PushPeer::start().await;
+    let device = browser_subscription(&format!("{push_base}/wpush/admin-phone"));
+    assert_eq!(
+        subscribe(&server, &org.admin.token, &device).await.status(),
+        StatusCode::CREATED
+    );
     let mut member_live = server.live(&org.member.token).await;
     let encounter = server.start_encounter(&org.member.token).await;
     let queued = member_live
@@ -516,6 +523,13 @@ async fn nobody_eligible_queues_with_the_backup_line_until_someone_comes_on_duty
         ),
         (Some("es"), Some("CA"), Some("nobody_available"))
     );
+    // And on the admin's phone, where the app is not open.
+    let pushed = tokio::time::timeout(WAIT, async {
+        while push_service.tries("admin-phone") == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    pushed.await.expect("the coverage gap is pushed to the admin's device");
 
     let ana = attorney(&server, &org, "Ana").await;
     let mut ana_live = on_duty(&server, &ana).await;

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// A browser's `PushSubscription.toJSON()` for `endpoint`, with real keys.
-fn browser_subscription(endpoint: &str) -> Value {
+pub(crate) fn browser_subscription(endpoint: &str) -> Value {
     let key = p256::SecretKey::random(&mut rand::rngs::OsRng).public_key();
     json!({
         "endpoint": endpoint,
@@ -28,7 +28,7 @@ fn browser_subscription(endpoint: &str) -> Value {
     })
 }
 
-async fn subscribe(server: &TestServer, token: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn subscribe(server: &TestServer, token: &str, body: &Value) -> reqwest::Response {
     server.post_json("/api/v1/push/subscriptions", Some(token), body).await
 }
 
@@ -208,13 +208,13 @@ async fn an_account_has_at_most_ten_devices() {
 /// A push service on loopback: records each request and answers with the next queued status
 /// (201 when none is queued).
 #[derive(Clone, Default)]
-struct PushPeer {
+pub(crate) struct PushPeer {
     seen: Arc<Mutex<Vec<(String, HeaderMap, usize)>>>,
     answers: Arc<Mutex<VecDeque<u16>>>,
 }
 
 impl PushPeer {
-    async fn start() -> (Self, String) {
+    pub(crate) async fn start() -> (Self, String) {
         let peer = Self::default();
         let state = peer.clone();
         let app = axum::Router::new().route(
@@ -242,7 +242,7 @@ impl PushPeer {
         self.answers.lock().expect("lock").extend(statuses);
     }
 
-    fn tries(&self, token: &str) -> usize {
+    pub(crate) fn tries(&self, token: &str) -> usize {
         self.seen
             .lock()
             .expect("lock")
