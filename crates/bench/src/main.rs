@@ -25,6 +25,8 @@
 //! - [`rapid_match`]: `watch-match` (an incident's cell against 100,000 subscribers' areas) and
 //!   `plate-search` (1,000,000 vehicles, confusable characters and wildcards), each against a
 //!   key read of the same store; [`rapid_seed`] writes their populations.
+//! - [`rapid_delivery`]: one verified incident to 20,000 subscribers' live WebSockets, against
+//!   the verification alone; [`subscriber_process`] holds their sockets in child processes.
 //! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
 //!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
 //!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
@@ -51,11 +53,13 @@ mod paced;
 mod paced_starts;
 mod phone;
 mod phone_app;
+mod rapid_delivery;
 mod rapid_match;
 mod rapid_seed;
 mod receipts;
 mod server;
 mod stats;
+mod subscriber_process;
 mod timed_blobs;
 mod timed_store;
 mod timing;
@@ -103,6 +107,16 @@ enum Command {
     WatchMatch,
     /// Plate search with a confusable character and a wildcard over 1,000,000 vehicles, p99.
     PlateSearch,
+    /// One verified incident to 20,000 subscribers on live WebSockets: verify to socket, p99.
+    RapidDelivery,
+    /// The subscribers' sockets for rapid-delivery, in a child process (not run by hand).
+    #[command(hide = true)]
+    Subscribers {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        tokens: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +155,9 @@ struct Flags {
     /// Subscribers (one watch area each) in the watch-match run.
     #[arg(long, global = true, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     subscribers: u32,
+    /// Subscribers on live WebSockets in the rapid-delivery run.
+    #[arg(long, global = true, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    delivery_subscribers: u32,
     /// Vehicles in the registry for the plate-search run.
     #[arg(long, global = true, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     vehicles: u32,
@@ -167,6 +184,10 @@ fn main() -> ExitCode {
 
 #[tokio::main]
 async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
+    if let Command::Subscribers { url, tokens } = &cli.command {
+        subscriber_process::run(url, tokens).await?;
+        return Ok(Vec::new());
+    }
     let f = &cli.flags;
     let (uploaders, ingesters, tasks, mib) = (
         f.uploaders as usize,
@@ -242,6 +263,17 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
         report(
             &mut outcomes,
             vec![rapid_match::plate_search(f.vehicles as usize).await?],
+        );
+    }
+    if all || matches!(cli.command, Command::RapidDelivery) {
+        println!(
+            "rapid-delivery: one verified incident to {} subscribers on live WebSockets, {} times",
+            f.delivery_subscribers,
+            rapid_delivery::ROUNDS
+        );
+        report(
+            &mut outcomes,
+            vec![rapid_delivery::run(f.delivery_subscribers as usize).await?],
         );
     }
     print_load("end");
