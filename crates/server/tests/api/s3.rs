@@ -1,6 +1,9 @@
 //! Media on a real S3 server (s3s-fs, which checks every signature): the upload path end to end,
 //! chunks that a racing node cannot overwrite, older keys still read.
 
+#[allow(dead_code)]
+#[path = "../../../store-postgres/tests/common/mod.rs"]
+mod postgres;
 #[path = "../support/s3fs.rs"]
 mod s3fs;
 
@@ -33,6 +36,10 @@ async fn server_on(s3: &S3Fs, prefix: &str) -> TestServer {
             .await
             .expect("sqlite store"),
     );
+    server_over(store, s3, prefix, dir).await
+}
+
+async fn server_over(store: Arc<dyn Store>, s3: &S3Fs, prefix: &str, dir: tempfile::TempDir) -> TestServer {
     let limits = Limits {
         account_requests_per_second: 100_000,
         account_burst: 100_000,
@@ -160,10 +167,23 @@ async fn a_losing_put_never_replaces_committed_bytes_and_old_keys_still_read() {
     assert_eq!(sha256(&read), sha256(&bytes));
 }
 
+/// Two nodes over one PostgreSQL database and one bucket, as a deployment of several runs.
 #[tokio::test]
 async fn two_nodes_racing_on_one_offset_serve_only_the_committed_bytes() {
-    let s3 = S3Fs::start();
-    let a = server_on(&s3, "two-nodes").await;
+    postgres::with_fresh_database(|url| async move {
+        let store: Arc<dyn Store> = Arc::new(
+            amparo_store_postgres::PostgresStore::connect(&url)
+                .await
+                .expect("postgres store"),
+        );
+        let s3 = S3Fs::start();
+        let a = server_over(store, &s3, "two-nodes", tempfile::tempdir().expect("temp dir")).await;
+        race(a).await;
+    })
+    .await;
+}
+
+async fn race(a: TestServer) {
     let b = a.second_node().await;
     let (token, _) = a.member().await;
     let encounter = a.start_encounter(&token).await;
