@@ -48,6 +48,10 @@ pub struct ServeFlags {
     /// Metadata store: sqlite://PATH or postgres://... (default: SQLite in the data directory).
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Media store: s3://bucket/prefix (with [s3] or AWS_* settings), or empty for
+    /// <data_dir>/media.
+    #[arg(long)]
+    pub blob_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

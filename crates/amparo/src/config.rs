@@ -5,6 +5,7 @@
 use crate::cli::ServeFlags;
 use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
+use amparo_server::blobs::{BlobLocation, S3Settings};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::plans::PlanSettings;
 use amparo_server::routes::billing::BillingSettings;
@@ -19,10 +20,12 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 13] = [
     "listen",
     "data_dir",
     "database_url",
+    "blob_url",
+    "s3",
     "log",
     "limits",
     "alerts",
@@ -40,6 +43,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Empty: SQLite at `<data_dir>/amparo.db`.
     pub database_url: String,
+    /// Empty: media in `<data_dir>/media`. `s3://bucket/prefix`: S3-compatible storage, `[s3]`.
+    pub blob_url: String,
+    /// How to reach the S3 store (secrets redacted in `Debug`); empty values from `AWS_*`.
+    pub s3: S3Settings,
     pub log: LogSettings,
     pub limits: Limits,
     pub alerts: AlertSettings,
@@ -56,6 +63,8 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("./amparo-data"),
             database_url: String::new(),
+            blob_url: String::new(),
+            s3: S3Settings::default(),
             log: LogSettings::default(),
             limits: Limits::default(),
             alerts: AlertSettings::default(),
@@ -98,6 +107,11 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     if let Some(url) = &flags.database_url {
         settings.database_url.clone_from(url);
     }
+    if let Some(url) = &flags.blob_url {
+        settings.blob_url.clone_from(url);
+    }
+    // Refused now, with the setting's name, rather than when the first chunk arrives.
+    BlobLocation::parse(&settings.blob_url)?;
     anyhow::ensure!(
         (1..=1000).contains(&settings.log.checkpoint_interval_ms),
         "log.checkpoint_interval_ms must be 1 to 1000: receipts promise a checkpoint within a second"
@@ -169,6 +183,29 @@ mod tests {
             jail.set_env("AMPARO_ALERTS__EMAIL__TLS", "none");
             let refused = load(None, &ServeFlags::default()).expect_err("plaintext SMTP to another host");
             assert!(format!("{refused:#}").contains("alerts.email.tls"), "{refused:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn object_storage_is_chosen_by_blob_url_and_refused_when_unknown() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("AMPARO_BLOB_URL", "s3://evidence/city-a");
+            jail.set_env("AMPARO_S3__ENDPOINT", "http://127.0.0.1:9000");
+            jail.set_env("AMPARO_S3__SECRET_ACCESS_KEY", "do-not-print-me");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            assert_eq!(settings.blob_url, "s3://evidence/city-a");
+            assert_eq!(settings.s3.endpoint, "http://127.0.0.1:9000");
+            assert_eq!(settings.s3.secret_access_key.expose(), "do-not-print-me");
+            assert!(!format!("{settings:?}").contains("do-not-print-me"));
+
+            let flags = ServeFlags {
+                blob_url: Some("file:///srv/media".into()),
+                ..ServeFlags::default()
+            };
+            let refused = load(None, &flags).expect_err("an unknown scheme");
+            assert!(format!("{refused:#}").contains("s3://bucket/prefix"), "{refused:#}");
             Ok(())
         });
     }

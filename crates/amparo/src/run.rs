@@ -6,12 +6,12 @@ use amparo_server::alerts::fanout::Alerts;
 use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
+use amparo_server::blobs;
 use amparo_server::log::Log;
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
 use anyhow::Context;
-use object_store::local::LocalFileSystem;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -56,14 +56,12 @@ fn redact(url: &str) -> String {
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("creating {}", settings.data_dir.display()))?;
-    let media_dir = settings.data_dir.join("media");
     let scratch_dir = settings.data_dir.join("tmp");
-    std::fs::create_dir_all(&media_dir)?;
     std::fs::create_dir_all(&scratch_dir)?;
 
     let store = open_store(&settings).await?;
-    // fsync on: a chunk is acknowledged only once its bytes would survive a power cut.
-    let blobs = Arc::new(LocalFileSystem::new_with_prefix(&media_dir)?.with_fsync(true));
+    // A chunk is acknowledged only once its bytes would survive a power cut (see `blobs::open`).
+    let blobs = blobs::open(&settings.blob_url, &settings.s3, &settings.data_dir).context("opening the media store")?;
     let key = Arc::new(keyfile::load_or_create(&settings.data_dir, &settings.log.origin)?);
     let stop_log = CancellationToken::new();
     let interval = Duration::from_millis(settings.log.checkpoint_interval_ms);

@@ -26,40 +26,18 @@ fn config_prints_the_documented_defaults() {
 
 #[tokio::test]
 async fn verify_passes_an_exported_bundle_and_names_a_tampered_chunk() {
-    use base64::Engine;
     let data = tempfile::tempdir().expect("data dir");
     let server = Amparo::spawn(data.path());
     let token = server.member().await;
     let encounter = server.encounter(&token).await;
-    let metadata = format!(
-        "encounter_id {}",
-        base64::engine::general_purpose::STANDARD.encode(&encounter)
-    );
-    let created = server
-        .request(Method::POST, "/api/v1/uploads", &token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Defer-Length", "1")
-        .header("Upload-Metadata", metadata)
-        .send()
-        .await
-        .expect("create");
-    let upload = created.headers()["location"].to_str().expect("location").to_owned();
+    let upload = server.create_upload(&token, &encounter).await;
     // Three chunks of distinct, recognisable bytes.
     let chunks: Vec<Vec<u8>> = (0..3u8)
         .map(|i| (0..4_000u32).map(|b| (b % 200) as u8 ^ (0x40 + i)).collect())
         .collect();
     let mut offset = 0;
     for chunk in &chunks {
-        let response = server
-            .request(Method::PATCH, &upload, &token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", offset.to_string())
-            .body(chunk.clone())
-            .send()
-            .await
-            .expect("patch");
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        server.send_chunk(&token, &upload, offset, chunk.clone()).await;
         offset += chunk.len();
     }
     let out = tempfile::tempdir().expect("out");

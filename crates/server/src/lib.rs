@@ -10,6 +10,8 @@
 //!   organizations and their seats, the billing webhook, rapid-response reports, incidents,
 //!   watch areas and the vehicle registry, tus uploads, the evidence bundle, the
 //!   log (checkpoint, key, tiles, proofs), the OpenAPI document.
+//! - [`blobs`]: the media's object store chosen by `blob_url` (local files, or S3-compatible);
+//!   chunks written under keys that name their SHA-256, read back from their stored rows.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
@@ -31,6 +33,7 @@
 pub mod alerts;
 pub mod attorney;
 pub mod auth;
+pub mod blobs;
 pub mod clock;
 pub mod error;
 pub mod json;

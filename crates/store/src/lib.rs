@@ -17,7 +17,8 @@
 //!   `amparo-store-postgres` each run it from their tests).
 //!
 //! Times are microseconds since the Unix epoch (`i64`), so every backend stores them the same way.
-//! Media bytes are not here: they live in object storage, addressed by [`records::chunk_blob_key`].
+//! Media bytes are not here: they live in object storage, addressed by [`records::chunk_blob_key`]
+//! (the chunk's recording, offset and SHA-256, all in its row).
 
 pub mod attorneys;
 pub mod batch;

@@ -92,8 +92,24 @@ pub struct Chunk {
     pub leaf_index: u64,
 }
 
-/// Where a chunk's bytes live in object storage.
-pub fn chunk_blob_key(recording: RecordingId, offset: u64) -> String {
+/// Where a chunk's bytes live in object storage: named by its recording, its offset and the
+/// SHA-256 of the bytes themselves. Two nodes racing on one offset with different bytes write two
+/// different objects, so the loser's PUT can never replace what the winner committed, even on S3
+/// servers that ignore `If-None-Match`; the store's chunk row (which records the SHA-256) says
+/// which one is the evidence. The same bytes again are the same object: a retry is harmless.
+pub fn chunk_blob_key(recording: RecordingId, offset: u64, sha256: &[u8; 32]) -> String {
+    use std::fmt::Write;
+    let mut key = format!("recordings/{recording}/{offset:020}-");
+    for byte in sha256 {
+        // Writing to a String cannot fail.
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
+}
+
+/// The key chunks were written under before [`chunk_blob_key`] named their SHA-256. Deployments
+/// keep such objects; readers fall back to this key when the new one is absent.
+pub fn legacy_chunk_blob_key(recording: RecordingId, offset: u64) -> String {
     format!("recordings/{recording}/{offset:020}")
 }
 

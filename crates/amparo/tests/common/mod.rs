@@ -124,6 +124,38 @@ impl Amparo {
             .to_owned()
     }
 
+    /// Creates a deferred-length tus upload for `encounter`; returns its path.
+    pub async fn create_upload(&self, token: &str, encounter: &str) -> String {
+        use base64::Engine;
+        let metadata = format!(
+            "encounter_id {}",
+            base64::engine::general_purpose::STANDARD.encode(encounter)
+        );
+        let created = self
+            .request(Method::POST, "/api/v1/uploads", token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Defer-Length", "1")
+            .header("Upload-Metadata", metadata)
+            .send()
+            .await
+            .expect("create");
+        created.headers()["location"].to_str().expect("location").to_owned()
+    }
+
+    /// Sends one chunk at `offset`; panics unless it was acknowledged.
+    pub async fn send_chunk(&self, token: &str, upload: &str, offset: usize, chunk: Vec<u8>) {
+        let response = self
+            .request(Method::PATCH, upload, token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", offset.to_string())
+            .body(chunk)
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
     pub async fn verifier_key(&self) -> amparo_core::keys::PublicKey {
         let text = self
             .client

@@ -14,13 +14,13 @@ use amparo_core::manifest::{
     ChunkEntry, CustodyEntry, EncounterFacts, InclusionProof, Location, NoteEntry, Proofs, SealingCheckpoint,
 };
 use amparo_core::receipt::Receipt;
-use amparo_store::{AccessRecord, Chunk, Encounter, Upload, chunk_blob_key};
+use amparo_store::{AccessRecord, Chunk, Encounter, Upload};
 use amparo_verify::{BundleInput, RecordingInput};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStore;
 use std::collections::VecDeque;
 use std::io::{Read, Seek};
 use std::sync::Arc;
@@ -212,10 +212,6 @@ fn recording_input(
             }
         })
         .collect();
-    let keys = chunks
-        .iter()
-        .map(|c| object_store::path::Path::from(chunk_blob_key(upload.id, c.offset)))
-        .collect();
     RecordingInput {
         id: upload.id,
         media_type: upload.media_type.clone(),
@@ -223,7 +219,7 @@ fn recording_input(
         chunks: entries,
         media: Box::new(ChunkReader {
             blobs: state.blobs.clone(),
-            keys,
+            chunks: chunks.into(),
             current: bytes::Bytes::new(),
             runtime,
         }),
@@ -256,7 +252,7 @@ fn facts(encounter: &Encounter) -> EncounterFacts {
 /// blocking thread (the zip writer is synchronous) and waits on the async store there.
 struct ChunkReader {
     blobs: Arc<dyn ObjectStore>,
-    keys: VecDeque<object_store::path::Path>,
+    chunks: VecDeque<Chunk>,
     current: bytes::Bytes,
     runtime: Handle,
 }
@@ -264,11 +260,13 @@ struct ChunkReader {
 impl Read for ChunkReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
-            let Some(key) = self.keys.pop_front() else { return Ok(0) };
+            let Some(chunk) = self.chunks.pop_front() else {
+                return Ok(0);
+            };
             let blobs = self.blobs.clone();
             self.current = self
                 .runtime
-                .block_on(async move { blobs.get(&key).await?.bytes().await })
+                .block_on(async move { crate::blobs::read_chunk(blobs.as_ref(), &chunk).await })
                 .map_err(std::io::Error::other)?;
         }
         let n = buf.len().min(self.current.len());

@@ -14,14 +14,12 @@ use crate::error::ApiError;
 use crate::live::view::{LiveView, followable, live_view, record_following};
 use crate::state::AppState;
 use amparo_core::ids::{ContactId, EncounterId, RecordingId};
-use amparo_store::chunk_blob_key;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use object_store::ObjectStoreExt;
 use serde::Serialize;
 use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
@@ -231,13 +229,7 @@ pub async fn media(
         if chunk.offset > next || (next > query.from && next - query.from >= MAX_MEDIA_BYTES) {
             break;
         }
-        let key = object_store::path::Path::from(chunk_blob_key(recording, chunk.offset));
-        let bytes = state
-            .blobs
-            .get(&key)
-            .await
-            .map_err(ApiError::internal)?
-            .bytes()
+        let bytes = crate::blobs::read_chunk(state.blobs.as_ref(), &chunk)
             .await
             .map_err(ApiError::internal)?;
         let skip = usize::try_from(next - chunk.offset).unwrap_or(usize::MAX);

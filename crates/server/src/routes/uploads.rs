@@ -10,7 +10,7 @@ use crate::state::AppState;
 use amparo_core::ids::{EncounterId, RecordingId};
 use amparo_core::leaf::{CHAIN_START, EvidenceLeaf, chain_next, sha256};
 use amparo_core::receipt::Receipt;
-use amparo_store::{Upload, chunk_blob_key};
+use amparo_store::Upload;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use object_store::{ObjectStoreExt, PutPayload};
 
 /// Chunks above this are hashed on a blocking thread.
 const LARGE_CHUNK: usize = 1024 * 1024;
@@ -236,11 +235,9 @@ async fn accept_chunk(
     // phone they may be the last seconds there are.
 
     let length = bytes.len() as u64;
-    let key = object_store::path::Path::from(chunk_blob_key(upload.id, upload.offset));
-    // Durable before logged: the blob store fsyncs the chunk (see `blobs`).
-    state
-        .blobs
-        .put(&key, PutPayload::from(bytes))
+    // Durable before logged: the blob store fsyncs the chunk (see `blobs::open`). Its key names
+    // the bytes' SHA-256, so a node racing us on this offset cannot overwrite them.
+    crate::blobs::put_chunk(state.blobs.as_ref(), upload.id, upload.offset, &chunk_sha256, bytes)
         .await
         .map_err(ApiError::internal)?;
 

@@ -1,4 +1,4 @@
-use crate::harness::{TestServer, problem};
+use crate::harness::{TestServer, bundle_media, problem};
 use reqwest::{Method, StatusCode};
 
 #[tokio::test]
@@ -18,16 +18,7 @@ async fn exported_bundles_verify_and_record_their_custody() {
         offset += chunk.len() as u64;
         media.extend(chunk);
     }
-    let ended = server
-        .request(
-            Method::POST,
-            &format!("/api/v1/encounters/{encounter}/end"),
-            Some(&token),
-        )
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(ended.status(), StatusCode::OK);
+    server.end_encounter(&token, &encounter).await;
 
     let response = server
         .request(
@@ -48,15 +39,7 @@ async fn exported_bundles_verify_and_record_their_custody() {
 
     // The media in the bundle is byte for byte what was sent.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bundle.to_vec())).expect("zip");
-    let name = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|n| n.starts_with("media/"))
-        .expect("a media file")
-        .into_owned();
-    let mut stored = Vec::new();
-    std::io::Read::read_to_end(&mut archive.by_name(&name).expect("media"), &mut stored).expect("read");
-    assert_eq!(stored, media);
+    assert_eq!(bundle_media(&mut archive), media);
     let mut custody = String::new();
     std::io::Read::read_to_string(&mut archive.by_name("custody.json").expect("custody"), &mut custody).expect("read");
     assert!(

@@ -12,6 +12,7 @@ use amparo_server::state::Services;
 use amparo_server::{AppState, serve};
 use amparo_store::Store;
 use futures::{SinkExt, StreamExt};
+use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -46,11 +47,21 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     pub key_vkey: String,
     pub dir: tempfile::TempDir,
+    node: Node,
     stop_http: CancellationToken,
     /// What `restart` stops and waits for: the HTTP server, then the log's tasks.
     served: Option<tokio::task::JoinHandle<()>>,
     stop_log: CancellationToken,
     log_tasks: Option<LogTasks>,
+}
+
+/// What nodes of one deployment share.
+#[derive(Clone)]
+struct Node {
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn ObjectStore>,
+    log: Log,
+    limits: Limits,
 }
 
 impl TestServer {
@@ -109,21 +120,63 @@ impl TestServer {
 
     pub async fn start_full(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits, services: Services) -> Self {
         let media = dir.path().join("media");
-        let scratch = dir.path().join("tmp");
         std::fs::create_dir_all(&media).expect("media dir");
-        std::fs::create_dir_all(&scratch).expect("scratch dir");
         let blobs = Arc::new(
             LocalFileSystem::new_with_prefix(&media)
                 .expect("blob dir")
                 .with_fsync(true),
         );
+        Self::start_on(store, blobs, dir, limits, services).await
+    }
+
+    /// A server whose media goes to `blobs` (e.g. S3), with its own log over `store`.
+    pub async fn start_on(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ObjectStore>,
+        dir: tempfile::TempDir,
+        limits: Limits,
+        services: Services,
+    ) -> Self {
         let key = Arc::new(LogKey::generate("test.amparo.local/log").expect("key"));
-        let key_vkey = key.verifier_key();
         let stop_log = CancellationToken::new();
         let (log, log_tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log.clone())
             .await
             .expect("log starts");
-        let state = AppState::with_services(store.clone(), blobs, log, limits, scratch, services);
+        let node = Node {
+            store,
+            blobs,
+            log,
+            limits,
+        };
+        Self::serve_node(node, dir, services, stop_log, Some(log_tasks)).await
+    }
+
+    /// Another node beside this one: its own listener, upload locks and live hub over the same
+    /// store, media and log (as nodes behind a load balancer share them; the log's sequencer is
+    /// this server's).
+    pub async fn second_node(&self) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::serve_node(self.node.clone(), dir, test_services(), CancellationToken::new(), None).await
+    }
+
+    async fn serve_node(
+        node: Node,
+        dir: tempfile::TempDir,
+        services: Services,
+        stop_log: CancellationToken,
+        log_tasks: Option<LogTasks>,
+    ) -> Self {
+        let scratch = dir.path().join("tmp");
+        std::fs::create_dir_all(&scratch).expect("scratch dir");
+        let key_vkey = node.log.key().verifier_key();
+        let state = AppState::with_services(
+            node.store.clone(),
+            node.blobs.clone(),
+            node.log.clone(),
+            node.limits.clone(),
+            scratch,
+            services,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let stop_http = CancellationToken::new();
@@ -136,13 +189,14 @@ impl TestServer {
         TestServer {
             base,
             client: Client::new(),
-            store,
+            store: node.store.clone(),
             key_vkey,
             dir,
+            node,
             stop_http,
             served: Some(served),
             stop_log,
-            log_tasks: Some(log_tasks),
+            log_tasks,
         }
     }
 
@@ -214,6 +268,20 @@ impl TestServer {
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.expect("json");
         body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Ends an encounter as its owner does; panics unless it ended.
+    pub async fn end_encounter(&self, token: &str, encounter: &str) {
+        let ended = self
+            .request(
+                Method::POST,
+                &format!("/api/v1/encounters/{encounter}/end"),
+                Some(token),
+            )
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(ended.status(), StatusCode::OK);
     }
 
     /// Creates a deferred-length tus upload; returns its path.
@@ -319,6 +387,19 @@ impl LiveSocket {
     pub async fn send_json(&mut self, value: &Value) {
         self.0.send(Message::text(value.to_string())).await.expect("send");
     }
+}
+
+/// The media file of a bundle (the first under `media/`), as stored in it.
+pub fn bundle_media(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>) -> Vec<u8> {
+    let name = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.starts_with("media/"))
+        .expect("a media file")
+        .into_owned();
+    let mut stored = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(&name).expect("media"), &mut stored).expect("read");
+    stored
 }
 
 /// Asserts an RFC 9457 problem response and returns its body.

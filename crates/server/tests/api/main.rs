@@ -14,5 +14,6 @@ mod log;
 mod organizations;
 mod push;
 mod rapid;
+mod s3;
 mod uploads;
 mod web;
