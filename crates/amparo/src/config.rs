@@ -7,6 +7,7 @@ use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::plans::PlanSettings;
+use amparo_server::rapid::webhook::RapidSettings;
 use amparo_server::routes::billing::BillingSettings;
 use anyhow::Context;
 use figment::Figment;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "listen",
     "data_dir",
     "database_url",
@@ -31,6 +32,7 @@ const SECTIONS: [&str; 11] = [
     "dispatch",
     "turn",
     "metrics",
+    "rapid",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,6 +50,8 @@ pub struct Settings {
     pub dispatch: DispatchConfig,
     pub turn: TurnSettings,
     pub metrics: MetricsSettings,
+    /// The rapid-response network's own channels (its incident webhook).
+    pub rapid: RapidSettings,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             dispatch: DispatchConfig::default(),
             turn: TurnSettings::default(),
             metrics: MetricsSettings::default(),
+            rapid: RapidSettings::default(),
         }
     }
 }
@@ -112,6 +117,7 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     );
     settings.alerts.check()?;
     settings.billing.check()?;
+    settings.rapid.channel()?;
     Ok(settings)
 }
 
