@@ -180,6 +180,28 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_networks_incident_webhook_is_its_own_section() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "amparo.toml",
+                "[rapid.webhook]\nurl = \"https://alerts.example.org/incidents\"\n",
+            )?;
+            jail.set_env("AMPARO_RAPID__WEBHOOK__SECRET", "0123456789abcdef0123");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            let webhook = settings.rapid.webhook.expect("a rapid.webhook section");
+            assert_eq!(webhook.url, "https://alerts.example.org/incidents");
+            assert_eq!(webhook.secret.expose(), "0123456789abcdef0123");
+            assert!(settings.alerts.webhook.is_none(), "not the household alerts' webhook");
+
+            jail.set_env("AMPARO_RAPID__WEBHOOK__URL", "http://alerts.example.org/incidents");
+            let refused = load(None, &ServeFlags::default()).expect_err("plaintext off this machine");
+            assert!(format!("{refused:#}").contains("rapid.webhook.url"), "{refused:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_printed_default_config_is_the_default() {
         let parsed: Settings = toml::from_str(DEFAULT_CONFIG).expect("the example config parses");
         assert_eq!(parsed, Settings::default());
