@@ -25,7 +25,9 @@
 //   from H3 cells as SVG, no tiles); screens/report.js and my-reports.js (a member reports and
 //   follows their reports), triage.js (+ triage-actions.js, responder-incidents.js: responders),
 //   incidents.js (alerts near me, live) with incident-banner.js above other screens, watch.js
-//   (watch areas), vehicles.js (the registry, typed or spoken plates).
+//   (watch areas), vehicles.js (the registry, typed or spoken plates); lib/photos.js (report
+//   photos: picked, sent after the report, shown from the token-fetched bytes, shared by responders);
+//   screens/audit.js (`#/audit`: the responders' audit log, for admins).
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
@@ -56,6 +58,7 @@ import * as triage from "./screens/triage.js";
 import * as incidentsScreen from "./screens/incidents.js";
 import * as watch from "./screens/watch.js";
 import * as vehicles from "./screens/vehicles.js";
+import * as audit from "./screens/audit.js";
 import { startIncidentBanner } from "./screens/incident-banner.js";
 
 const ROUTES = {
@@ -79,6 +82,7 @@ const ROUTES = {
   incidents: { screen: incidentsScreen, private: true },
   watch: { screen: watch, private: true },
   vehicles: { screen: vehicles, private: true },
+  audit: { screen: audit, private: true },
 };
 
 /** What screens share: the live recording (it outlives any one screen) and navigation. */

@@ -54,6 +54,8 @@ const SHELL = [
   "/screens/where.js",
   "/lib/rapid.js",
   "/lib/cellmap.js",
+  "/lib/photos.js",
+  "/screens/audit.js",
   "/screens/report.js",
   "/screens/my-reports.js",
   "/screens/triage.js",

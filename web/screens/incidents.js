@@ -10,6 +10,7 @@ import { api } from "../lib/api.js";
 import { feed } from "../lib/live.js";
 import { kindLabel, howLabel, problemText, when } from "../lib/rapid.js";
 import { cellMap } from "../lib/cellmap.js";
+import { photoGallery } from "../lib/photos.js";
 
 let stop = null;
 
@@ -75,6 +76,8 @@ function item(incident) {
     h("p", { class: "incident-what" }, incident.description),
     h("p", { class: "incident-verified" }, t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
     h("p", { class: "hint" }, t("incidents.seen", { time: when(incident.observed_at) })),
+    // Only the photos a responder chose to share; none while it is withdrawn.
+    withdrawn ? null : photoGallery(`/api/v1/incidents/${encodeURIComponent(incident.id)}/photos`, { id: `incident-photos-${incident.id}` }),
     incident.note ? h("p", { class: "incident-note" }, updated && !withdrawn ? t("incidents.updated", { time: when(incident.updated_at) }) + " " : "", t("incidents.note", { note: incident.note })) : null,
   );
 }

@@ -1,6 +1,6 @@
 // Reporting enforcement activity (issue 6): what (the type), where (the phone's location, or a
 // cell picked on the map around it or around one's watch area), when, what they saw, and any
-// vehicles. It says plainly that trained responders check every report before anyone is alerted,
+// vehicles and photos. It says plainly that trained responders check every report before anyone is alerted,
 // and that only the area (a few blocks) is kept. The server's refusal is shown as it wrote it.
 
 import { h, mount } from "../lib/dom.js";
@@ -9,6 +9,7 @@ import { api } from "../lib/api.js";
 import { KINDS, MAX_VEHICLES, kindLabel, problemText, cellsAround, locateButton } from "../lib/rapid.js";
 import { cellMap } from "../lib/cellmap.js";
 import { choice } from "./choice.js";
+import { photoPicker, sendPhotos } from "../lib/photos.js";
 
 const VEHICLE_FIELDS = ["plate", "region", "make", "model", "colour", "markings"];
 
@@ -21,6 +22,7 @@ export async function render({ app }) {
   const observed = h("input", { type: "datetime-local", id: "report-when", value: localNow(), max: localNow(5), oninput: (e) => (e.target.dataset.changed = "true") });
   const description = h("textarea", { id: "report-description", maxlength: 2000, required: true, "aria-describedby": "report-description-hint" });
   const vehicles = vehicleList();
+  const photos = photoPicker("report-photos");
   const submit = h("button", { type: "submit", class: "primary", id: "report-submit" }, t("report.submit"));
   const element = h(
     "form",
@@ -44,10 +46,21 @@ export async function render({ app }) {
               vehicles: vehicles.values(),
             },
           });
+          // The report is in; photos follow it, and one refused does not undo it or the others.
+          const files = photos.files();
+          const refused = files.length ? await sendPhotos(made.id, files) : [];
           done.hidden = false;
-          mount(done, t("report.sent"), " ", h("a", { href: "#/my-reports", id: "report-mine-link", dataset: { report: made.id } }, t("report.see_mine")));
+          mount(
+            done,
+            t("report.sent"),
+            files.length > refused.length ? ` ${t("photos.sent", { n: files.length - refused.length })}` : "",
+            " ",
+            h("a", { href: "#/my-reports", id: "report-mine-link", dataset: { report: made.id } }, t("report.see_mine")),
+          );
+          if (refused.length) error.textContent = refused.map((reason) => t("photos.refused", { reason })).join(" ");
           description.value = "";
           vehicles.clear();
+          photos.clear();
           observed.value = localNow();
           delete observed.dataset.changed;
         } catch (failure) {
@@ -65,6 +78,7 @@ export async function render({ app }) {
     h("p", { class: "hint", id: "report-description-hint" }, t("report.description_hint")),
     description,
     vehicles.element,
+    photos.element,
     error,
     submit,
   );

@@ -7,6 +7,7 @@ import { h, mount } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 import { kindLabel, howLabel, problemText, when } from "../lib/rapid.js";
+import { photoGallery } from "../lib/photos.js";
 
 /** `ctx.near`: the responder's cell, if they shared it. */
 export function responderIncidents(ctx, error) {
@@ -73,6 +74,8 @@ function item(incident, reload, error) {
     h("p", { class: "when" }, kindLabel(incident.kind), " · ", t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
     h("p", {}, incident.description),
     incident.note ? h("p", { class: "hint" }, t("incidents.note", { note: incident.note })) : null,
+    // Every photo of its reports; the switch on each shows it to subscribers (off by default).
+    photoGallery(`/api/v1/incidents/${encodeURIComponent(id)}/photos`, { id: `incident-photos-${id}`, share: true }),
     withdrawn
       ? h("p", { class: "report-state" }, t("incidents.withdrawn", { time: when(incident.withdrawn_at) }))
       : h(

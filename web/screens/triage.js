@@ -11,6 +11,7 @@ import { api, ApiError } from "../lib/api.js";
 import { kindLabel, problemText, when, here, cellsAround, refresher } from "../lib/rapid.js";
 import { actions } from "./triage-actions.js";
 import { responderIncidents } from "./responder-incidents.js";
+import { photoGallery } from "../lib/photos.js";
 
 const EVERY_MS = 10_000;
 let stop = null;
@@ -121,6 +122,7 @@ function item(report, tools) {
           vehicles.map((v) => h("li", {}, [v.plate, v.region, v.colour, v.make, v.model, v.markings].filter(Boolean).join(" · "))),
         )
       : null,
+    photoGallery(`/api/v1/reports/${encodeURIComponent(report.id)}/photos`, { id: `report-photos-${report.id}` }),
     (report.questions ?? []).map((q) => h("p", { class: "hint question" }, t("mine.question", { text: q.text }), " ", q.answer ? t("mine.answered", { text: q.answer }) : t("triage.unanswered"))),
     actions(report, tools),
   );

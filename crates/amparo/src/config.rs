@@ -8,6 +8,7 @@ use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSet
 use amparo_server::blobs::{BlobLocation, S3Settings};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::plans::PlanSettings;
+use amparo_server::rapid::webhook::RapidSettings;
 use amparo_server::routes::billing::BillingSettings;
 use anyhow::Context;
 use figment::Figment;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "listen",
     "data_dir",
     "database_url",
@@ -34,6 +35,7 @@ const SECTIONS: [&str; 13] = [
     "dispatch",
     "turn",
     "metrics",
+    "rapid",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +57,8 @@ pub struct Settings {
     pub dispatch: DispatchConfig,
     pub turn: TurnSettings,
     pub metrics: MetricsSettings,
+    /// The rapid-response network's own channels (its incident webhook).
+    pub rapid: RapidSettings,
 }
 
 impl Default for Settings {
@@ -73,6 +77,7 @@ impl Default for Settings {
             dispatch: DispatchConfig::default(),
             turn: TurnSettings::default(),
             metrics: MetricsSettings::default(),
+            rapid: RapidSettings::default(),
         }
     }
 }
@@ -126,6 +131,7 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     );
     settings.alerts.check()?;
     settings.billing.check()?;
+    settings.rapid.channel()?;
     Ok(settings)
 }
 
@@ -206,6 +212,28 @@ mod tests {
             };
             let refused = load(None, &flags).expect_err("an unknown scheme");
             assert!(format!("{refused:#}").contains("s3://bucket/prefix"), "{refused:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_networks_incident_webhook_is_its_own_section() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "amparo.toml",
+                "[rapid.webhook]\nurl = \"https://alerts.example.org/incidents\"\n",
+            )?;
+            jail.set_env("AMPARO_RAPID__WEBHOOK__SECRET", "0123456789abcdef0123");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            let webhook = settings.rapid.webhook.expect("a rapid.webhook section");
+            assert_eq!(webhook.url, "https://alerts.example.org/incidents");
+            assert_eq!(webhook.secret.expose(), "0123456789abcdef0123");
+            assert!(settings.alerts.webhook.is_none(), "not the household alerts' webhook");
+
+            jail.set_env("AMPARO_RAPID__WEBHOOK__URL", "http://alerts.example.org/incidents");
+            let refused = load(None, &ServeFlags::default()).expect_err("plaintext off this machine");
+            assert!(format!("{refused:#}").contains("rapid.webhook.url"), "{refused:#}");
             Ok(())
         });
     }

@@ -83,6 +83,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             turn: settings.turn.clone(),
             metrics: settings.metrics.clone(),
         },
+        rapid_webhook: settings.rapid.channel()?,
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 

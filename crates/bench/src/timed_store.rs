@@ -9,7 +9,8 @@ use amparo_core::Hash;
 use amparo_core::dispatch::StatePolicy;
 use amparo_core::geo::Cell;
 use amparo_core::ids::{
-    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, PhotoId, QuestionId, RecordingId, ReportId, VehicleId,
+    WatchAreaId,
 };
 use amparo_core::merkle::NodeAddr;
 use amparo_core::plate::IndexQuery;
@@ -377,6 +378,9 @@ impl Store for TimedStore {
     async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError> {
         self.inner.responder_actions(limit).await
     }
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_log(query).await
+    }
     async fn save_watch_area(&self, area: &WatchArea, max_per_account: usize) -> Result<(), StoreError> {
         self.inner.save_watch_area(area, max_per_account).await
     }
@@ -408,5 +412,25 @@ impl Store for TimedStore {
     }
     async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError> {
         self.inner.vehicle_candidates(query, limit).await
+    }
+    async fn add_report_photo(&self, photo: &ReportPhoto, max_per_report: usize) -> Result<(), StoreError> {
+        self.inner.add_report_photo(photo, max_per_report).await
+    }
+    async fn report_photo(&self, id: PhotoId) -> Result<Option<ReportPhoto>, StoreError> {
+        self.inner.report_photo(id).await
+    }
+    async fn photos_of_report(&self, report: ReportId) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.photos_of_report(report).await
+    }
+    async fn photos_of_incident(&self, incident: IncidentId) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.photos_of_incident(incident).await
+    }
+    async fn set_photo_shareable(
+        &self,
+        id: PhotoId,
+        shareable: bool,
+        audit: &ResponderAction,
+    ) -> Result<ReportPhoto, StoreError> {
+        self.inner.set_photo_shareable(id, shareable, audit).await
     }
 }

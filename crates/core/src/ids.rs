@@ -91,3 +91,7 @@ uuid_id!(
     /// A responder's question to a reporter.
     QuestionId
 );
+uuid_id!(
+    /// A photo attached to a report, stored re-encoded (its metadata gone).
+    PhotoId
+);

@@ -73,6 +73,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::calls::routes())
         .merge(routes::billing::routes())
         .merge(routes::reports::routes())
+        .merge(routes::report_photos::routes())
+        .merge(routes::audit::routes())
         .merge(routes::incidents::routes())
         .merge(routes::watch_areas::routes())
         .merge(routes::vehicles::routes())

@@ -36,6 +36,13 @@ pub struct Limits {
     pub rapid_resolution: u8,
     /// The most H3 cells one watch area may cover.
     pub watch_area_max_cells: u32,
+    /// The largest report photo accepted, in bytes (before it is re-encoded).
+    pub max_photo_bytes: u64,
+    /// The most photos one report may have.
+    pub max_photos_per_report: u32,
+    /// The longest side, in pixels, of the copy of a photo that is kept (larger ones are scaled
+    /// down).
+    pub max_photo_side: u32,
 }
 
 impl Default for Limits {
@@ -55,6 +62,9 @@ impl Default for Limits {
             reports_per_hour_per_address: 30,
             rapid_resolution: amparo_core::geo::DEFAULT_RESOLUTION,
             watch_area_max_cells: amparo_core::geo::DEFAULT_MAX_AREA_CELLS as u32,
+            max_photo_bytes: 12 * 1024 * 1024,
+            max_photos_per_report: amparo_store::photos::MAX_PHOTOS_PER_REPORT as u32,
+            max_photo_side: 2048,
         }
     }
 }

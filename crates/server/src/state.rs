@@ -2,6 +2,7 @@
 
 use crate::alerts::fanout::Alerts;
 use crate::alerts::silence::SilenceWatch;
+use crate::alerts::webhook::WebhookChannel;
 use crate::alerts::webpush::vapid::VapidKey;
 use crate::alerts::webpush::{PushSettings, WebPush};
 use crate::attorney::{AttorneyLine, LineSettings};
@@ -55,6 +56,8 @@ pub struct Inner {
     /// The billing webhook's secret and rate limit (`[billing]`).
     pub billing: BillingWebhook,
     pub attorney: AttorneyLine,
+    /// The network's incident webhook (`[rapid.webhook]`), if it has one.
+    pub rapid_webhook: Option<WebhookChannel>,
 }
 
 /// What a server is built with beyond its storage and limits: alert channels and keys, and the
@@ -66,6 +69,7 @@ pub struct Services {
     pub plans: PlanSettings,
     pub billing: BillingSettings,
     pub attorney: LineSettings,
+    pub rapid_webhook: Option<WebhookChannel>,
 }
 
 impl Services {
@@ -79,6 +83,7 @@ impl Services {
             plans: PlanSettings::default(),
             billing: BillingSettings::default(),
             attorney: LineSettings::default(),
+            rapid_webhook: None,
         }
     }
 }
@@ -129,6 +134,7 @@ impl AppState {
             plans: services.plans,
             billing: BillingWebhook::new(&services.billing),
             attorney: AttorneyLine::new(services.attorney),
+            rapid_webhook: services.rapid_webhook,
         }))
     }
 }

@@ -5,10 +5,7 @@ use amparo_server::alerts::email::{EmailChannel, EmailSettings, SmtpTls};
 use amparo_server::alerts::signature::{self, SignatureError};
 use amparo_server::alerts::webhook::{WebhookChannel, WebhookPayload, WebhookSettings};
 use amparo_server::alerts::{Alert, AlertKind, Channel, DeliveryError, Language, Place, Recipient, Secret};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use std::sync::{Arc, Mutex};
+use axum::http::StatusCode;
 use std::time::Duration;
 use time::macros::datetime;
 
@@ -145,34 +142,9 @@ async fn email_failures_say_whether_to_try_again() {
 
 const SECRET: &str = "a-shared-secret-of-some-length";
 
-/// An organization's endpoint: records every request and answers with `statuses` in turn (the
-/// last one from then on).
-#[derive(Clone)]
-struct Receiver {
-    seen: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-    statuses: Arc<Vec<StatusCode>>,
-}
-
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let mut seen = receiver.seen.lock().expect("not poisoned");
-    seen.push((headers, body));
-    let last = receiver.statuses.len() - 1;
-    receiver.statuses[(seen.len() - 1).min(last)]
-}
-
-async fn start_receiver(statuses: &[StatusCode]) -> (String, Receiver) {
-    let receiver = Receiver {
-        seen: Arc::default(),
-        statuses: Arc::new(statuses.to_vec()),
-    };
-    let app = axum::Router::new()
-        .route("/sms", axum::routing::post(receive))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/sms"), receiver)
-}
+#[path = "support/receiver.rs"]
+mod receiver;
+use receiver::{requests, start_receiver};
 
 fn webhook(url: &str) -> WebhookChannel {
     WebhookChannel::new(&WebhookSettings {
@@ -186,10 +158,6 @@ fn webhook(url: &str) -> WebhookChannel {
 
 fn now() -> u64 {
     time::OffsetDateTime::now_utc().unix_timestamp().unsigned_abs()
-}
-
-fn requests(receiver: &Receiver) -> Vec<(HeaderMap, Bytes)> {
-    receiver.seen.lock().expect("not poisoned").clone()
 }
 
 #[tokio::test]

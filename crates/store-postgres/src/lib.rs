@@ -20,6 +20,10 @@
 //!   decided once by a conditional update, incidents, questions, the audit log written in each
 //!   decision's transaction; watch areas as rows per cell; the vehicle registry with its folded
 //!   key and trigrams indexed.
+//! - `rapid_audit`: the audit log read a page at a time, newest first, by responder, report or
+//!   incident.
+//! - `rapid_photos`: report photos' rows (the bytes are in object storage), capped per report
+//!   under the report row's lock, and marked shareable with the responder's action logged.
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
 //!   backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on connect.
@@ -47,6 +51,8 @@ mod log;
 mod organizations;
 mod push;
 mod rapid;
+mod rapid_audit;
+mod rapid_photos;
 mod rapid_registry;
 mod rapid_talk;
 mod uploads;
@@ -54,7 +60,8 @@ use amparo_core::Hash;
 use amparo_core::dispatch::StatePolicy;
 use amparo_core::geo::Cell;
 use amparo_core::ids::{
-    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, PhotoId, QuestionId, RecordingId, ReportId, VehicleId,
+    WatchAreaId,
 };
 use amparo_core::merkle::NodeAddr;
 use amparo_core::plate::IndexQuery;
@@ -441,7 +448,18 @@ impl Store for PostgresStore {
         rapid_talk::accuracy(self, reporter).await
     }
     async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError> {
-        rapid_talk::actions(self, limit).await
+        let query = AuditQuery {
+            limit,
+            ..AuditQuery::default()
+        };
+        Ok(rapid_audit::page(self, &query)
+            .await?
+            .into_iter()
+            .map(|e| e.action)
+            .collect())
+    }
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        rapid_audit::page(self, query).await
     }
     async fn save_watch_area(&self, area: &WatchArea, max_per_account: usize) -> Result<(), StoreError> {
         rapid_registry::save_area(self, area, max_per_account).await
@@ -474,5 +492,26 @@ impl Store for PostgresStore {
     }
     async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError> {
         rapid_registry::candidates(self, query, limit).await
+    }
+
+    async fn add_report_photo(&self, photo: &ReportPhoto, max_per_report: usize) -> Result<(), StoreError> {
+        rapid_photos::add(self, photo, max_per_report).await
+    }
+    async fn report_photo(&self, id: PhotoId) -> Result<Option<ReportPhoto>, StoreError> {
+        rapid_photos::get(self, id).await
+    }
+    async fn photos_of_report(&self, report: ReportId) -> Result<Vec<ReportPhoto>, StoreError> {
+        rapid_photos::of_report(self, report).await
+    }
+    async fn photos_of_incident(&self, incident: IncidentId) -> Result<Vec<ReportPhoto>, StoreError> {
+        rapid_photos::of_incident(self, incident).await
+    }
+    async fn set_photo_shareable(
+        &self,
+        id: PhotoId,
+        shareable: bool,
+        audit: &ResponderAction,
+    ) -> Result<ReportPhoto, StoreError> {
+        rapid_photos::set_shareable(self, id, shareable, audit).await
     }
 }

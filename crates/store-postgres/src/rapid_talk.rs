@@ -1,9 +1,9 @@
-//! Responders' questions to reporters, reporters' accuracy, and reading the audit log (issue 6).
+//! Responders' questions to reporters, and reporters' accuracy (issue 6).
 
 use crate::PostgresStore;
 use crate::convert::from_sqlx;
 use crate::rapid::log_action;
-use amparo_core::ids::{AccountId, IncidentId, QuestionId, ReportId, VehicleId};
+use amparo_core::ids::{AccountId, QuestionId, ReportId};
 use amparo_core::rapid::Accuracy;
 use amparo_store::{Question, ResponderAction, StoreError};
 use sqlx::Row;
@@ -110,33 +110,6 @@ fn question(row: &PgRow) -> Result<Question, StoreError> {
         answer: row.try_get("answer").map_err(get)?,
         answered_at_us: row.try_get("answered_at_us").map_err(get)?,
     })
-}
-
-pub(crate) async fn actions(store: &PostgresStore, limit: u32) -> Result<Vec<ResponderAction>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT at_us, responder, action, report, incident, vehicle, note FROM responder_actions \
-         ORDER BY seq DESC LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(&store.pool)
-    .await
-    .map_err(|e| from_sqlx(e, "reading the responders' audit log"))?;
-    rows.iter()
-        .map(|row| {
-            let get = |e| from_sqlx(e, "reading the responders' audit log");
-            let responder: Uuid = row.try_get("responder").map_err(get)?;
-            let optional = |name: &str| -> Result<Option<Uuid>, StoreError> { row.try_get(name).map_err(get) };
-            Ok(ResponderAction {
-                at_us: row.try_get("at_us").map_err(get)?,
-                responder: AccountId(responder),
-                action: row.try_get("action").map_err(get)?,
-                report: optional("report")?.map(ReportId),
-                incident: optional("incident")?.map(IncidentId),
-                vehicle: optional("vehicle")?.map(VehicleId),
-                note: row.try_get("note").map_err(get)?,
-            })
-        })
-        .collect()
 }
 
 pub(crate) async fn accuracy(store: &PostgresStore, reporter: AccountId) -> Result<Accuracy, StoreError> {

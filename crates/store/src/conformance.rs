@@ -29,10 +29,14 @@
 //!   (saved in place, listed per organization, per attorney and while open) (issue 4).
 //! - `rapid`: reports decided once and audited, expiry, questions, incidents by cell, watch
 //!   areas by cell, the vehicle registry's index (issue 6).
+//! - `photos`: report photos capped per report (also under a race), found by incident, shared
+//!   with the action logged (issue 6).
+//! - `audit`: the audit log a page at a time, newest first, filtered (issue 6).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
 mod attorneys;
+mod audit;
 mod bench;
 mod calls;
 mod checkpoints;
@@ -41,6 +45,7 @@ mod encounters;
 mod households;
 mod log;
 mod organizations;
+mod photos;
 mod plate_search;
 mod push;
 mod rapid;
@@ -57,6 +62,7 @@ pub use attorneys::{
     attorneys_are_listed_by_name_per_organization, dispatch_policies_round_trip,
     notes_are_added_once_and_read_oldest_first, org_admins_are_listed_oldest_account_first,
 };
+pub use audit::the_audit_log_pages_newest_first_and_filters;
 pub use bench::{AppendRate, append_rate};
 pub use calls::{calls_are_saved_in_place_and_listed, duty_spans_are_read_by_overlap, duty_spans_open_one_at_a_time};
 pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
@@ -80,6 +86,7 @@ pub use organizations::{
     organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
     seats_are_given_once_per_account_and_reclaimed, the_last_org_seat_is_given_once_under_a_race,
 };
+pub use photos::{report_photos_are_capped_and_follow_their_incident, the_photo_cap_holds_under_a_race};
 pub use plate_search::plate_search_reads_matches_as_typed_and_near;
 pub use push::{push_subscriptions_are_capped_per_account, push_subscriptions_save_move_and_delete};
 pub use rapid::{
@@ -182,6 +189,9 @@ checks![
     watch_areas_are_found_by_cell,
     vehicles_are_indexed_confirmed_and_cleared,
     plate_search_reads_matches_as_typed_and_near,
+    report_photos_are_capped_and_follow_their_incident,
+    the_photo_cap_holds_under_a_race,
+    the_audit_log_pages_newest_first_and_filters,
 ];
 
 /// Runs every check against one store, one after another.

@@ -8,6 +8,9 @@
 //!   organization's state policy).
 //! - [`rapid`]: the rapid-response network's rows (issue 6): reports, incidents, questions, the
 //!   responders' audit log, watch areas, the vehicle registry, and what the data model refuses.
+//! - [`audit`]: a page of the responders' audit log, by cursor and filters.
+//! - [`photos`]: photos attached to reports, as re-encoded bytes in object storage and a row
+//!   that holds nothing about where they came from.
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -21,9 +24,11 @@
 //! (the chunk's recording, offset and SHA-256, all in its row).
 
 pub mod attorneys;
+pub mod audit;
 pub mod batch;
 pub mod conformance;
 pub mod convert;
+pub mod photos;
 pub mod rapid;
 pub mod records;
 
@@ -31,7 +36,8 @@ use amparo_core::Hash;
 use amparo_core::dispatch::StatePolicy;
 use amparo_core::geo::Cell;
 use amparo_core::ids::{
-    AccountId, ContactId, EncounterId, IncidentId, OrgId, QuestionId, RecordingId, ReportId, VehicleId, WatchAreaId,
+    AccountId, ContactId, EncounterId, IncidentId, OrgId, PhotoId, QuestionId, RecordingId, ReportId, VehicleId,
+    WatchAreaId,
 };
 use amparo_core::merkle::NodeAddr;
 use amparo_core::plate::IndexQuery;
@@ -39,6 +45,8 @@ use amparo_core::rapid::Accuracy;
 use amparo_core::roles::Role;
 use async_trait::async_trait;
 pub use attorneys::*;
+pub use audit::{AuditEntry, AuditQuery};
+pub use photos::{ReportPhoto, photo_blob_key};
 pub use rapid::{
     Incident, NewSighting, Question, Report, ResponderAction, Sighting, Vehicle, VehicleStatusChange, WatchArea,
 };
@@ -397,6 +405,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn reporter_accuracy(&self, reporter: AccountId) -> Result<Accuracy, StoreError>;
     /// The audit log, newest first, at most `limit`.
     async fn responder_actions(&self, limit: u32) -> Result<Vec<ResponderAction>, StoreError>;
+    /// A page of the audit log, newest first: entries before `query.before` (all if `None`)
+    /// matching every filter given, at most `query.limit`.
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Saves a watch area (replacing its cells if the id exists and is the account's).
     /// `Conflict` past `max_per_account` areas, checked in the saving transaction; `NotFound`
@@ -428,4 +439,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// then, for `query.near`, at most `near.limit` sharing at least `near.min_shared` of its
     /// grams, the most shared first.
     async fn vehicle_candidates(&self, query: &IndexQuery, limit: u32) -> Result<Vec<Vehicle>, StoreError>;
+
+    // --- Report photos (issue 6) ---
+    //
+    // The bytes are in object storage (`photo_blob_key`), written before the row; a photo is
+    // only ever listed once its row exists, so a failed upload leaves nothing anyone sees.
+
+    /// Adds a photo's row to its report. `NotFound` if the report does not exist; `Conflict` if
+    /// it already has `max_per_report` photos, checked in the adding transaction so two uploads
+    /// at once cannot both take the last place.
+    async fn add_report_photo(&self, photo: &ReportPhoto, max_per_report: usize) -> Result<(), StoreError>;
+    async fn report_photo(&self, id: PhotoId) -> Result<Option<ReportPhoto>, StoreError>;
+    /// The report's photos, oldest first.
+    async fn photos_of_report(&self, report: ReportId) -> Result<Vec<ReportPhoto>, StoreError>;
+    /// The photos of every report verified or merged into the incident, oldest first.
+    async fn photos_of_incident(&self, incident: IncidentId) -> Result<Vec<ReportPhoto>, StoreError>;
+    /// A responder marks a photo shareable with subscribers (or not), and `audit` is logged in
+    /// the same transaction. `NotFound` if the photo does not exist.
+    async fn set_photo_shareable(
+        &self,
+        id: PhotoId,
+        shareable: bool,
+        audit: &ResponderAction,
+    ) -> Result<ReportPhoto, StoreError>;
 }

@@ -50,18 +50,23 @@ pub struct WebhookChannel {
 impl WebhookChannel {
     /// Five-second timeout per try, three tries, pauses of 0.5 s then 1 s.
     pub fn new(settings: &WebhookSettings) -> Result<Self, InvalidSettings> {
-        let url = Url::parse(settings.url.trim())
-            .map_err(|e| InvalidSettings(format!("alerts.webhook.url is not a URL: {e}")))?;
+        Self::for_section(settings, "alerts.webhook")
+    }
+
+    /// As [`WebhookChannel::new`], for settings from `section` (named in refusals): the
+    /// rapid-response network's incident webhook is `rapid.webhook`.
+    pub fn for_section(settings: &WebhookSettings, section: &str) -> Result<Self, InvalidSettings> {
+        let url =
+            Url::parse(settings.url.trim()).map_err(|e| InvalidSettings(format!("{section}.url is not a URL: {e}")))?;
         let secure = url.scheme() == "https" || (url.scheme() == "http" && url.host_str().is_some_and(is_loopback));
         if !secure {
-            return Err(InvalidSettings(
-                "alerts.webhook.url must be https:// (http:// only to this machine): alerts say who was stopped and where"
-                    .to_owned(),
-            ));
+            return Err(InvalidSettings(format!(
+                "{section}.url must be https:// (http:// only to this machine): alerts say what happened and where"
+            )));
         }
         if settings.secret.expose().len() < MIN_SECRET_LEN {
             return Err(InvalidSettings(format!(
-                "alerts.webhook.secret must be at least {MIN_SECRET_LEN} characters (e.g. openssl rand -hex 32)"
+                "{section}.secret must be at least {MIN_SECRET_LEN} characters (e.g. openssl rand -hex 32)"
             )));
         }
         let client = reqwest::Client::builder()
@@ -131,7 +136,14 @@ impl Channel for WebhookChannel {
         };
         let body = serde_json::to_vec(&payload)
             .map_err(|e| DeliveryError::Refused(format!("the alert could not be encoded: {e}")))?;
-        let body = bytes::Bytes::from(body);
+        self.send(bytes::Bytes::from(body)).await
+    }
+}
+
+impl WebhookChannel {
+    /// POSTs `body` (JSON), signed, trying again as the policy says. Every try sends the same
+    /// bytes, so whatever id the body carries lets the receiver drop repeats.
+    pub async fn send(&self, body: bytes::Bytes) -> Result<(), DeliveryError> {
         let mut pause = self.first_pause;
         let mut last = String::new();
         for attempt in 1..=self.tries {

@@ -1,5 +1,6 @@
 //! Telling subscribers about an incident: every account with a watch area holding the incident's
-//! cell (one indexed lookup, [`amparo_store::Store::watchers_of`]), in the app and by Web Push.
+//! cell (one indexed lookup, [`amparo_store::Store::watchers_of`]), in the app and by Web Push;
+//! and the network's incident webhook, if it has one (`super::webhook`).
 //!
 //! In-app messages are handed to the live connections' queues right here, serialized once;
 //! Web Push runs on a task of its own, a few accounts at a time, so a slow push service never
@@ -47,6 +48,9 @@ pub struct Announced {
 
 /// Tells every subscriber watching the incident's cell. Returns once in-app messages are queued.
 pub async fn announce(state: &AppState, incident: &Incident, event: Event) -> Result<Announced, StoreError> {
+    if let Some(channel) = &state.rapid_webhook {
+        super::webhook::send(channel, incident, event);
+    }
     let watchers = state.store.watchers_of(incident.cell).await?;
     let in_app = to_app(state, &watchers, incident, event);
     let payload = {

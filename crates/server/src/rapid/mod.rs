@@ -7,17 +7,27 @@
 //!   sees who verified; a subscriber sees what was verified, how and when, never by whom.
 //! - [`deliver`]: a verified, updated or withdrawn incident to every subscriber whose area holds
 //!   its cell: in the app over the live hub, and by Web Push (the household alerts' channel).
+//! - [`webhook`]: the network's incident webhook (`[rapid.webhook]`): each verified, updated or
+//!   withdrawn incident POSTed once, signed and retried, with its facts and its words in English
+//!   and Spanish, and nobody's identity.
 //! - [`input`]: what members and responders send, parsed into the domain's types.
+//! - [`photo`]: a report photo decoded and re-encoded, so only its pixels are kept (no EXIF,
+//!   GPS, device or anything appended), bounded against decompression bombs; [`photo_view`] its
+//!   JSON.
 //! - [`search`]: plate search: the store's index reads candidates, `core::plate::rank` orders
 //!   them; spoken plates searched reading by reading.
 //!
-//! Unverified reports alert nobody: only [`deliver::announce`] tells anyone anything, and only
+//! Unverified reports alert nobody: only [`deliver::announce`] tells anyone anything (the
+//! webhook included), and only
 //! the verify, update and withdraw handlers call it.
 
 pub mod deliver;
 pub mod input;
+pub mod photo;
+pub mod photo_view;
 pub mod search;
 pub mod views;
+pub mod webhook;
 
 use crate::clock::now_us;
 use crate::state::AppState;

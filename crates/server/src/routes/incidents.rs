@@ -81,7 +81,8 @@ fn near_cells(account: &CurrentAccount, near: &str, rings: Option<u32>) -> Resul
     Ok(near.disk(rings))
 }
 
-async fn watched_cells(state: &AppState, account: &CurrentAccount) -> Result<Vec<Cell>, ApiError> {
+/// Every cell of the caller's watch areas, sorted, each once.
+pub(crate) async fn watched_cells(state: &AppState, account: &CurrentAccount) -> Result<Vec<Cell>, ApiError> {
     let areas = state.store.watch_areas_of(account.0.id).await?;
     let mut cells: Vec<Cell> = areas.into_iter().flat_map(|a| a.cells).collect();
     cells.sort_unstable();

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod attorney_view;
 pub mod attorneys;
+pub mod audit;
 pub mod billing;
 pub mod bundle;
 pub mod calls;
@@ -18,8 +19,10 @@ pub mod log;
 pub mod openapi;
 pub mod org_view;
 pub mod organizations;
+pub mod photo_upload;
 pub mod push;
 pub mod report_decisions;
+pub mod report_photos;
 pub mod reports;
 pub mod tus;
 pub mod uploads;

@@ -2,8 +2,9 @@
 //! `/api/v1/openapi.json`.
 
 use super::{
-    accounts, attorneys, billing, bundle, calls, cells, contacts, encounters, follow, households, incidents,
-    invitations, log, organizations, push, report_decisions, reports, uploads, vehicles, watch_areas,
+    accounts, attorneys, audit, billing, bundle, calls, cells, contacts, encounters, follow, households, incidents,
+    invitations, log, organizations, photo_upload, push, report_decisions, report_photos, reports, uploads, vehicles,
+    watch_areas,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -32,6 +33,8 @@ use utoipa::{Modify, OpenApi};
         calls::ask, calls::request_status, calls::cancel, calls::add_note, calls::notes, calls::turn,
         reports::create, reports::queue, reports::mine, reports::read, reports::answer,
         report_decisions::verify, report_decisions::merge, report_decisions::reject, report_decisions::ask,
+        photo_upload::upload, report_photos::of_report, report_photos::image, report_photos::share,
+        report_photos::of_incident, report_photos::of_vehicle, audit::read,
         incidents::list, incidents::read, incidents::update,
         watch_areas::list, watch_areas::create, watch_areas::remove,
         vehicles::find, vehicles::spoken, vehicles::read, vehicles::set_status,

@@ -258,6 +258,16 @@ impl TestServer {
         )
     }
 
+    /// A fresh member given `role` as well; returns (token, account id).
+    pub async fn with_role(&self, role: amparo_core::roles::Role) -> (String, String) {
+        let (token, id) = self.member().await;
+        self.store
+            .grant_role(id.parse().expect("id"), role)
+            .await
+            .expect("grant role");
+        (token, id)
+    }
+
     pub async fn start_encounter(&self, token: &str) -> String {
         let response = self
             .request(Method::POST, "/api/v1/encounters", Some(token))

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod attorneys;
+mod audit;
 mod billing;
 mod bundle;
 mod contacts;
@@ -12,8 +13,12 @@ mod hostile;
 mod households;
 mod log;
 mod organizations;
+mod photos;
 mod push;
 mod rapid;
 mod s3;
+mod rapid_webhook;
+#[path = "../support/receiver.rs"]
+mod receiver;
 mod uploads;
 mod web;
