@@ -26,6 +26,9 @@
 //   follows their reports), triage.js (+ triage-actions.js, responder-incidents.js: responders),
 //   incidents.js (alerts near me, live) with incident-banner.js above other screens, watch.js
 //   (watch areas), vehicles.js (the registry, typed or spoken plates).
+// - Legal observers: lib/observers.js (availability, offers, answers); screens/observer-switch.js
+//   ("available near here" on triage), observer-offer.js (an offer above every screen),
+//   observers-section.js (who is on the way, on each incident a responder manages).
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
@@ -57,6 +60,7 @@ import * as incidentsScreen from "./screens/incidents.js";
 import * as watch from "./screens/watch.js";
 import * as vehicles from "./screens/vehicles.js";
 import { startIncidentBanner } from "./screens/incident-banner.js";
+import { startObserverOffers } from "./screens/observer-offer.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -200,6 +204,7 @@ async function start() {
   startLine(() => app.live);
   startDesk();
   startRing(document.getElementById("ring"), app);
+  startObserverOffers(document.getElementById("observer-offers"), app);
   startIncidentBanner(document.getElementById("incident-alerts"));
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {

@@ -1,12 +1,13 @@
 // The incidents a responder manages (issue 6): those near them (when they shared their location
 // on the triage screen), else those in their watch areas, and any they verified on this page. Each
 // can be updated (what subscribers read now, and why it changed) or withdrawn; either tells its
-// subscribers again.
+// subscribers again. Each active one has its observers section (screens/observers-section.js).
 
 import { h, mount } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 import { kindLabel, howLabel, problemText, when } from "../lib/rapid.js";
+import { observersSection } from "./observers-section.js";
 
 /** `ctx.near`: the responder's cell, if they shared it. */
 export function responderIncidents(ctx, error) {
@@ -73,6 +74,7 @@ function item(incident, reload, error) {
     h("p", { class: "when" }, kindLabel(incident.kind), " · ", t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
     h("p", {}, incident.description),
     incident.note ? h("p", { class: "hint" }, t("incidents.note", { note: incident.note })) : null,
+    withdrawn ? null : observersSection(id).element,
     withdrawn
       ? h("p", { class: "report-state" }, t("incidents.withdrawn", { time: when(incident.withdrawn_at) }))
       : h(

@@ -6,6 +6,7 @@ use crate::cli::ServeFlags;
 use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::limits::{Limits, LogSettings};
+use amparo_server::observers::settings::ObserverConfig;
 use amparo_server::plans::PlanSettings;
 use amparo_server::routes::billing::BillingSettings;
 use anyhow::Context;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "listen",
     "data_dir",
     "database_url",
@@ -31,6 +32,7 @@ const SECTIONS: [&str; 11] = [
     "dispatch",
     "turn",
     "metrics",
+    "observers",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,6 +50,7 @@ pub struct Settings {
     pub dispatch: DispatchConfig,
     pub turn: TurnSettings,
     pub metrics: MetricsSettings,
+    pub observers: ObserverConfig,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             dispatch: DispatchConfig::default(),
             turn: TurnSettings::default(),
             metrics: MetricsSettings::default(),
+            observers: ObserverConfig::default(),
         }
     }
 }

@@ -85,6 +85,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             turn: settings.turn.clone(),
             metrics: settings.metrics.clone(),
         },
+        observers: settings.observers.clone(),
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 

@@ -9,6 +9,8 @@ use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::live::view::RecentFollows;
 use crate::log::Log;
+use crate::observers::ObserverDesk;
+use crate::observers::settings::ObserverConfig;
 use crate::plans::PlanSettings;
 use crate::ratelimit::RateLimits;
 use crate::routes::billing::{BillingSettings, BillingWebhook};
@@ -55,6 +57,8 @@ pub struct Inner {
     /// The billing webhook's secret and rate limit (`[billing]`).
     pub billing: BillingWebhook,
     pub attorney: AttorneyLine,
+    /// Legal observers for verified incidents (issue 6).
+    pub observers: ObserverDesk,
 }
 
 /// What a server is built with beyond its storage and limits: alert channels and keys, and the
@@ -66,6 +70,7 @@ pub struct Services {
     pub plans: PlanSettings,
     pub billing: BillingSettings,
     pub attorney: LineSettings,
+    pub observers: ObserverConfig,
 }
 
 impl Services {
@@ -79,6 +84,7 @@ impl Services {
             plans: PlanSettings::default(),
             billing: BillingSettings::default(),
             attorney: LineSettings::default(),
+            observers: ObserverConfig::default(),
         }
     }
 }
@@ -129,6 +135,7 @@ impl AppState {
             plans: services.plans,
             billing: BillingWebhook::new(&services.billing),
             attorney: AttorneyLine::new(services.attorney),
+            observers: ObserverDesk::new(services.observers),
         }))
     }
 }

@@ -29,6 +29,8 @@
 //!   (saved in place, listed per organization, per attorney and while open) (issue 4).
 //! - `rapid`: reports decided once and audited, expiry, questions, incidents by cell, watch
 //!   areas by cell, the vehicle registry's index (issue 6).
+//! - `observers`: legal observers' requests (kept in line while open, fresh once closed), each
+//!   observer sent once, marks only forward, the audit log (issue 6).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -40,6 +42,7 @@ mod contacts;
 mod encounters;
 mod households;
 mod log;
+mod observers;
 mod organizations;
 mod plate_search;
 mod push;
@@ -75,6 +78,7 @@ pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
 };
+pub use observers::observer_requests_and_dispatches_round_trip;
 pub use organizations::{
     billing_events_are_applied_exactly_once, invitations_are_listed_revoked_and_purged,
     organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
@@ -182,6 +186,8 @@ checks![
     watch_areas_are_found_by_cell,
     vehicles_are_indexed_confirmed_and_cleared,
     plate_search_reads_matches_as_typed_and_near,
+    // Legal observers (issue 6)
+    observer_requests_and_dispatches_round_trip,
 ];
 
 /// Runs every check against one store, one after another.

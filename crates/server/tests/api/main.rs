@@ -11,6 +11,7 @@ mod harness;
 mod hostile;
 mod households;
 mod log;
+mod observers;
 mod organizations;
 mod push;
 mod rapid;
