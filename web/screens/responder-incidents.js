@@ -26,13 +26,13 @@ export function responderIncidents(ctx, error) {
       return;
     }
     const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
-    mount(
-      list,
-      found.map((incident) => {
-        const kept = old.get(incident.id);
-        return kept && kept.dataset.updated === incident.updated_at ? kept : item(incident, load, error);
-      }),
-    );
+    const items = found.map((incident) => {
+      const kept = old.get(incident.id);
+      return kept && kept.dataset.updated === incident.updated_at ? kept : item(incident, load, error);
+    });
+    // An item redrawn or gone stops listening for its observers' changes.
+    for (const li of old.values()) if (!items.includes(li)) li.stopObservers?.();
+    mount(list, items);
     empty.hidden = found.length > 0;
   };
   const element = h(
@@ -42,7 +42,8 @@ export function responderIncidents(ctx, error) {
     empty,
     list,
   );
-  return { element, load, remember: (incident) => verifiedHere.set(incident.id, incident) };
+  const stop = () => [...list.children].forEach((li) => li.stopObservers?.());
+  return { element, load, stop, remember: (incident) => verifiedHere.set(incident.id, incident) };
 }
 
 function item(incident, reload, error) {
@@ -68,13 +69,14 @@ function item(incident, reload, error) {
   update.addEventListener("click", () => send(update, false));
   const withdraw = h("button", { type: "button", class: "danger", id: `incident-withdraw-${id}` }, t("triage.incident_withdraw"));
   withdraw.addEventListener("click", () => send(withdraw, true));
-  return h(
+  const observers = withdrawn ? null : observersSection(id);
+  const li = h(
     "li",
     { class: `encounter incident ${withdrawn ? "withdrawn" : "active"}`, dataset: { id, updated: incident.updated_at, state: withdrawn ? "withdrawn" : "active" } },
     h("p", { class: "when" }, kindLabel(incident.kind), " · ", t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
     h("p", {}, incident.description),
     incident.note ? h("p", { class: "hint" }, t("incidents.note", { note: incident.note })) : null,
-    withdrawn ? null : observersSection(id).element,
+    observers?.element,
     withdrawn
       ? h("p", { class: "report-state" }, t("incidents.withdrawn", { time: when(incident.withdrawn_at) }))
       : h(
@@ -92,4 +94,6 @@ function item(incident, reload, error) {
           ),
         ),
   );
+  li.stopObservers = observers?.stop;
+  return li;
 }

@@ -79,6 +79,7 @@ export async function render() {
   stop = () => {
     timer.stop();
     observing.stop();
+    incidents.stop();
   };
   await incidents.load();
   return h(
