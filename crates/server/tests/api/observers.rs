@@ -459,3 +459,58 @@ async fn a_dispatched_observer_survives_a_restart_then_arrives_and_is_done() {
         assert!(actions.iter().any(|a| a.action == what), "{what} in the audit log");
     }
 }
+
+#[tokio::test]
+async fn the_verifier_asks_at_verification_and_withdrawing_the_incident_calls_it_off() {
+    let server = start(config()).await;
+    let verifier = responder(&server).await;
+    let mut near = responder(&server).await;
+    make_available(&server, &near, away(1)).await;
+    let (reporter, _) = server.member().await;
+    let report: Value = server
+        .post_json(
+            "/api/v1/reports",
+            Some(&reporter),
+            &json!({"kind": "arrest", "place": {"latitude": PILSEN.0, "longitude": PILSEN.1},
+                    "description": "Two people taken from a car on Blue Island Avenue"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("report");
+    let path = format!("/api/v1/reports/{}/verify", report["id"].as_str().expect("id"));
+    let verify = |observers: Value| {
+        let body = json!({"how": "in_person", "observers": observers});
+        let request = server.request(Method::POST, &path, Some(&verifier.token)).json(&body);
+        async move { request.send().await.expect("verify") }
+    };
+    problem(verify(json!(0)).await, 400).await;
+    let verified = verify(json!(1)).await;
+    assert_eq!(verified.status(), StatusCode::CREATED);
+    let verified: Value = verified.json().await.expect("incident");
+    assert_eq!(verified["observers"]["status"], "offering", "{verified}");
+    let id = verified["id"].as_str().expect("id").to_owned();
+    offered(&mut near, &id).await;
+
+    let withdrawn = server
+        .request(Method::PATCH, &format!("/api/v1/incidents/{id}"), Some(&verifier.token))
+        .json(&json!({"note": "it was a film set", "withdrawn": true}))
+        .send()
+        .await
+        .expect("withdraw");
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let gone = near
+        .live
+        .next_of("observer_offer_withdrawn", SOON)
+        .await
+        .expect("the offer is withdrawn");
+    assert_eq!(gone["reason"], "cancelled");
+    let again = ask(&server, &verifier.token, &id, 1).await;
+    assert!(
+        problem(again, 409).await["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("withdrawn")
+    );
+    problem(answer(&server, &near.token, &id, "accept").await, 409).await;
+}
