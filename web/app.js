@@ -28,6 +28,10 @@
 //   (watch areas), vehicles.js (the registry, typed or spoken plates); lib/photos.js (report
 //   photos: picked, sent after the report, shown from the token-fetched bytes, shared by responders);
 //   screens/audit.js (`#/audit`: the responders' audit log, for admins).
+//   (watch areas), vehicles.js (the registry, typed or spoken plates).
+// - Legal observers: lib/observers.js (availability, offers, answers); screens/observer-switch.js
+//   ("available near here" on triage), observer-offer.js (an offer above every screen),
+//   observers-section.js (who is on the way, on each incident a responder manages).
 
 import { h, mount } from "./lib/dom.js";
 import { loadLanguage, t } from "./lib/i18n.js";
@@ -60,6 +64,7 @@ import * as watch from "./screens/watch.js";
 import * as vehicles from "./screens/vehicles.js";
 import * as audit from "./screens/audit.js";
 import { startIncidentBanner } from "./screens/incident-banner.js";
+import { startObserverOffers } from "./screens/observer-offer.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -204,6 +209,7 @@ async function start() {
   startLine(() => app.live);
   startDesk();
   startRing(document.getElementById("ring"), app);
+  startObserverOffers(document.getElementById("observer-offers"), app);
   startIncidentBanner(document.getElementById("incident-alerts"));
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {

@@ -65,6 +65,10 @@ const SHELL = [
   "/screens/incident-banner.js",
   "/screens/watch.js",
   "/screens/vehicles.js",
+  "/lib/observers.js",
+  "/screens/observer-switch.js",
+  "/screens/observer-offer.js",
+  "/screens/observers-section.js",
   "/i18n/index.json",
   "/rights/index.json",
 ];

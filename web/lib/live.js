@@ -36,6 +36,13 @@ const MESSAGES = [
   "coverage_gap",
   // The rapid-response network: a verified incident in one's watch areas, updated or withdrawn.
   "incident",
+  // Legal observers, responders only (docs/legal-observers.md).
+  "observer_offer",
+  "observer_offer_withdrawn",
+  "observer_accept_refused",
+  "observers",
+  "observer_cancelled",
+  "observer_availability",
 ];
 
 let socket = null;

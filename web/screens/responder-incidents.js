@@ -1,13 +1,14 @@
 // The incidents a responder manages (issue 6): those near them (when they shared their location
 // on the triage screen), else those in their watch areas, and any they verified on this page. Each
 // can be updated (what subscribers read now, and why it changed) or withdrawn; either tells its
-// subscribers again.
+// subscribers again. Each active one has its observers section (screens/observers-section.js).
 
 import { h, mount } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 import { kindLabel, howLabel, problemText, when } from "../lib/rapid.js";
 import { photoGallery } from "../lib/photos.js";
+import { observersSection } from "./observers-section.js";
 
 /** `ctx.near`: the responder's cell, if they shared it. */
 export function responderIncidents(ctx, error) {
@@ -26,13 +27,13 @@ export function responderIncidents(ctx, error) {
       return;
     }
     const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
-    mount(
-      list,
-      found.map((incident) => {
-        const kept = old.get(incident.id);
-        return kept && kept.dataset.updated === incident.updated_at ? kept : item(incident, load, error);
-      }),
-    );
+    const items = found.map((incident) => {
+      const kept = old.get(incident.id);
+      return kept && kept.dataset.updated === incident.updated_at ? kept : item(incident, load, error);
+    });
+    // An item redrawn or gone stops listening for its observers' changes.
+    for (const li of old.values()) if (!items.includes(li)) li.stopObservers?.();
+    mount(list, items);
     empty.hidden = found.length > 0;
   };
   const element = h(
@@ -42,7 +43,8 @@ export function responderIncidents(ctx, error) {
     empty,
     list,
   );
-  return { element, load, remember: (incident) => verifiedHere.set(incident.id, incident) };
+  const stop = () => [...list.children].forEach((li) => li.stopObservers?.());
+  return { element, load, stop, remember: (incident) => verifiedHere.set(incident.id, incident) };
 }
 
 function item(incident, reload, error) {
@@ -68,7 +70,8 @@ function item(incident, reload, error) {
   update.addEventListener("click", () => send(update, false));
   const withdraw = h("button", { type: "button", class: "danger", id: `incident-withdraw-${id}` }, t("triage.incident_withdraw"));
   withdraw.addEventListener("click", () => send(withdraw, true));
-  return h(
+  const observers = withdrawn ? null : observersSection(id);
+  const li = h(
     "li",
     { class: `encounter incident ${withdrawn ? "withdrawn" : "active"}`, dataset: { id, updated: incident.updated_at, state: withdrawn ? "withdrawn" : "active" } },
     h("p", { class: "when" }, kindLabel(incident.kind), " · ", t("incidents.verified", { how: howLabel(incident.verified_how), time: when(incident.verified_at) })),
@@ -76,6 +79,7 @@ function item(incident, reload, error) {
     incident.note ? h("p", { class: "hint" }, t("incidents.note", { note: incident.note })) : null,
     // Every photo of its reports; the switch on each shows it to subscribers (off by default).
     photoGallery(`/api/v1/incidents/${encodeURIComponent(id)}/photos`, { id: `incident-photos-${id}`, share: true }),
+    observers?.element,
     withdrawn
       ? h("p", { class: "report-state" }, t("incidents.withdrawn", { time: when(incident.withdrawn_at) }))
       : h(
@@ -93,4 +97,6 @@ function item(incident, reload, error) {
           ),
         ),
   );
+  li.stopObservers = observers?.stop;
+  return li;
 }

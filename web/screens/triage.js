@@ -1,7 +1,7 @@
 // The responders' triage queue (issue 6): open reports, nearest to the responder first (when
 // they share their location) and newest, each with the reporter's record (how many of their past
 // reports were verified), what they saw, their vehicles, and the actions (screens/triage-actions.js).
-// Below, the incidents near them to update or withdraw (screens/responder-incidents.js). The
+// Above, the "available to observe near here" switch (screens/observer-switch.js). Below, the incidents near them to update or withdraw (screens/responder-incidents.js). The
 // queue asks the server again every few seconds and just after a report's time is up, keeping
 // any form a responder is filling in.
 
@@ -12,6 +12,7 @@ import { kindLabel, problemText, when, here, cellsAround, refresher } from "../l
 import { actions } from "./triage-actions.js";
 import { responderIncidents } from "./responder-incidents.js";
 import { photoGallery } from "../lib/photos.js";
+import { observerSwitch } from "./observer-switch.js";
 
 const EVERY_MS = 10_000;
 let stop = null;
@@ -28,6 +29,7 @@ export async function render() {
   const empty = h("p", { class: "hint", id: "triage-empty", hidden: true }, t("triage.empty"));
   const ctx = { near: null, reports: [] };
   const incidents = responderIncidents(ctx, error);
+  const observing = observerSwitch(error);
   const say = (text) => {
     status.hidden = !text;
     status.textContent = text ?? "";
@@ -75,13 +77,18 @@ export async function render() {
   });
   await load();
   const timer = refresher(load, EVERY_MS, () => ctx.reports.map((r) => r.expires_at));
-  stop = () => timer.stop();
+  stop = () => {
+    timer.stop();
+    observing.stop();
+    incidents.stop();
+  };
   await incidents.load();
   return h(
     "section",
     { class: "screen triage" },
     h("h1", {}, t("triage.title")),
     h("p", { class: "hint" }, t("triage.lead")),
+    observing.element,
     locate,
     error,
     status,

@@ -7,6 +7,7 @@ use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::blobs::{BlobLocation, S3Settings};
 use amparo_server::limits::{Limits, LogSettings};
+use amparo_server::observers::settings::ObserverConfig;
 use amparo_server::plans::PlanSettings;
 use amparo_server::rapid::webhook::RapidSettings;
 use amparo_server::routes::billing::BillingSettings;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "listen",
     "data_dir",
     "database_url",
@@ -36,6 +37,7 @@ const SECTIONS: [&str; 14] = [
     "turn",
     "metrics",
     "rapid",
+    "observers",
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +61,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// The rapid-response network's own channels (its incident webhook).
     pub rapid: RapidSettings,
+    pub observers: ObserverConfig,
 }
 
 impl Default for Settings {
@@ -78,6 +81,7 @@ impl Default for Settings {
             turn: TurnSettings::default(),
             metrics: MetricsSettings::default(),
             rapid: RapidSettings::default(),
+            observers: ObserverConfig::default(),
         }
     }
 }

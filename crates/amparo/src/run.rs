@@ -84,6 +84,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             metrics: settings.metrics.clone(),
         },
         rapid_webhook: settings.rapid.channel()?,
+        observers: settings.observers.clone(),
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 

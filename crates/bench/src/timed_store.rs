@@ -433,4 +433,37 @@ impl Store for TimedStore {
     ) -> Result<ReportPhoto, StoreError> {
         self.inner.set_photo_shareable(id, shareable, audit).await
     }
+
+    async fn request_observers(
+        &self,
+        request: &ObserverRequest,
+        audit: &ResponderAction,
+    ) -> Result<ObserverRequest, StoreError> {
+        self.inner.request_observers(request, audit).await
+    }
+    async fn close_observer_request(&self, incident: IncidentId, at_us: i64) -> Result<(), StoreError> {
+        self.inner.close_observer_request(incident, at_us).await
+    }
+    async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError> {
+        self.inner.open_observer_requests().await
+    }
+    async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError> {
+        self.inner.add_observer(dispatch, audit).await
+    }
+    async fn mark_observer(
+        &self,
+        incident: IncidentId,
+        observer: AccountId,
+        mark: ObserverMark,
+        at_us: i64,
+        audit: &ResponderAction,
+    ) -> Result<ObserverDispatch, StoreError> {
+        self.inner.mark_observer(incident, observer, mark, at_us, audit).await
+    }
+    async fn observers_of(&self, incident: IncidentId) -> Result<Vec<ObserverDispatch>, StoreError> {
+        self.inner.observers_of(incident).await
+    }
+    async fn log_responder_action(&self, audit: &ResponderAction) -> Result<(), StoreError> {
+        self.inner.log_responder_action(audit).await
+    }
 }

@@ -19,6 +19,8 @@
 //!   ranking, and reading a plate out of spoken English or Spanish.
 //! - [`geo`]: places as H3 cells at the network's precision: a report's cell, a watch area's
 //!   cells.
+//! - [`observers`]: sending the nearest available responders to a verified incident as legal
+//!   observers, on the attorney dispatcher's offer machinery.
 //! - [`rapid`]: the rapid-response network's report types and a report's lifecycle.
 //!
 //! `docs/evidence-format.md` documents every byte these modules produce.
@@ -31,6 +33,7 @@ pub mod keys;
 pub mod leaf;
 pub mod manifest;
 pub mod merkle;
+pub mod observers;
 pub mod plate;
 pub mod rapid;
 pub mod receipt;

@@ -25,6 +25,8 @@
 //!   and signaling on the live WebSocket, TURN credentials, coverage, metrics.
 //! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
 //!   state and who may follow it.
+//! - [`observers`]: legal observers: the task over `amparo_core::observers` that asks the nearest
+//!   available responders to go to a verified incident (routes in `routes::observers`).
 //! - [`rapid`]: the rapid-response network beside its routes (reports, incidents, watch areas,
 //!   vehicles): views, delivery of verified incidents to watchers, plate search, report expiry.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
@@ -40,6 +42,7 @@ pub mod json;
 pub mod limits;
 pub mod live;
 pub mod log;
+pub mod observers;
 pub mod plans;
 pub mod rapid;
 pub mod ratelimit;
@@ -79,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::watch_areas::routes())
         .merge(routes::vehicles::routes())
         .merge(routes::cells::routes())
+        .merge(routes::observers::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
@@ -124,6 +128,7 @@ pub async fn serve(
     };
     let silence = tokio::spawn(alerts::watch_silence(state.clone()));
     let dispatcher = attorney::start(&state);
+    let observers = observers::start(&state);
     // Unverified reports past their time leave the queue even when nobody reads it.
     let expiry = tokio::spawn(rapid::expire_reports(state.clone(), Duration::from_secs(30)));
     let closing = state.closing.clone();
@@ -141,5 +146,8 @@ pub async fn serve(
         dispatcher.abort();
     }
     expiry.abort();
+    if let Some(observers) = observers {
+        observers.abort();
+    }
     result
 }

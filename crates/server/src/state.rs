@@ -10,6 +10,8 @@ use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::live::view::RecentFollows;
 use crate::log::Log;
+use crate::observers::ObserverDesk;
+use crate::observers::settings::ObserverConfig;
 use crate::plans::PlanSettings;
 use crate::ratelimit::RateLimits;
 use crate::routes::billing::{BillingSettings, BillingWebhook};
@@ -58,6 +60,8 @@ pub struct Inner {
     pub attorney: AttorneyLine,
     /// The network's incident webhook (`[rapid.webhook]`), if it has one.
     pub rapid_webhook: Option<WebhookChannel>,
+    /// Legal observers for verified incidents (issue 6).
+    pub observers: ObserverDesk,
 }
 
 /// What a server is built with beyond its storage and limits: alert channels and keys, and the
@@ -70,6 +74,7 @@ pub struct Services {
     pub billing: BillingSettings,
     pub attorney: LineSettings,
     pub rapid_webhook: Option<WebhookChannel>,
+    pub observers: ObserverConfig,
 }
 
 impl Services {
@@ -84,6 +89,7 @@ impl Services {
             billing: BillingSettings::default(),
             attorney: LineSettings::default(),
             rapid_webhook: None,
+            observers: ObserverConfig::default(),
         }
     }
 }
@@ -135,6 +141,7 @@ impl AppState {
             billing: BillingWebhook::new(&services.billing),
             attorney: AttorneyLine::new(services.attorney),
             rapid_webhook: services.rapid_webhook,
+            observers: ObserverDesk::new(services.observers),
         }))
     }
 }

@@ -16,6 +16,8 @@
 //! - `attorneys`, `calls`: the attorney line (issue 4): vetted attorneys, organizations' admins
 //!   and state policies; time on duty (a start under the account's row lock), requests for an
 //!   attorney, and attorneys' notes.
+//! - `observers`: legal observers (issue 6): requests for observers and each observer sent,
+//!   every responder's action logged in its own transaction; no responder's cell, ever.
 //! - `rapid`, `rapid_talk`, `rapid_registry`: the rapid-response network (issue 6): reports
 //!   decided once by a conditional update, incidents, questions, the audit log written in each
 //!   decision's transaction; watch areas as rows per cell; the vehicle registry with its folded
@@ -48,6 +50,7 @@ mod encounters;
 mod households;
 mod invitations;
 mod log;
+mod observers;
 mod organizations;
 mod push;
 mod rapid;
@@ -513,5 +516,42 @@ impl Store for PostgresStore {
         audit: &ResponderAction,
     ) -> Result<ReportPhoto, StoreError> {
         rapid_photos::set_shareable(self, id, shareable, audit).await
+    }
+
+    async fn request_observers(
+        &self,
+        request: &amparo_store::ObserverRequest,
+        audit: &ResponderAction,
+    ) -> Result<amparo_store::ObserverRequest, StoreError> {
+        observers::request(self, request, audit).await
+    }
+    async fn close_observer_request(&self, incident: IncidentId, at_us: i64) -> Result<(), StoreError> {
+        observers::close(self, incident, at_us).await
+    }
+    async fn open_observer_requests(&self) -> Result<Vec<amparo_store::ObserverRequest>, StoreError> {
+        observers::open(self).await
+    }
+    async fn add_observer(
+        &self,
+        dispatch: &amparo_store::ObserverDispatch,
+        audit: &ResponderAction,
+    ) -> Result<(), StoreError> {
+        observers::add(self, dispatch, audit).await
+    }
+    async fn mark_observer(
+        &self,
+        incident: IncidentId,
+        observer: AccountId,
+        mark: amparo_store::ObserverMark,
+        at_us: i64,
+        audit: &ResponderAction,
+    ) -> Result<amparo_store::ObserverDispatch, StoreError> {
+        observers::mark(self, incident, observer, mark, at_us, audit).await
+    }
+    async fn observers_of(&self, incident: IncidentId) -> Result<Vec<amparo_store::ObserverDispatch>, StoreError> {
+        observers::of(self, incident).await
+    }
+    async fn log_responder_action(&self, audit: &ResponderAction) -> Result<(), StoreError> {
+        observers::log(self, audit).await
     }
 }

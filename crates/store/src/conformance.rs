@@ -32,6 +32,8 @@
 //! - `photos`: report photos capped per report (also under a race), found by incident, shared
 //!   with the action logged (issue 6).
 //! - `audit`: the audit log a page at a time, newest first, filtered (issue 6).
+//! - `observers`: legal observers' requests (kept in line while open, fresh once closed), each
+//!   observer sent once, marks only forward, the audit log (issue 6).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -44,6 +46,7 @@ mod contacts;
 mod encounters;
 mod households;
 mod log;
+mod observers;
 mod organizations;
 mod photos;
 mod plate_search;
@@ -81,6 +84,7 @@ pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
 };
+pub use observers::observer_requests_and_dispatches_round_trip;
 pub use organizations::{
     billing_events_are_applied_exactly_once, invitations_are_listed_revoked_and_purged,
     organizations_have_admins_policies_and_plans, plan_facts_name_every_plan_that_may_cover,
@@ -192,6 +196,8 @@ checks![
     report_photos_are_capped_and_follow_their_incident,
     the_photo_cap_holds_under_a_race,
     the_audit_log_pages_newest_first_and_filters,
+    // Legal observers (issue 6)
+    observer_requests_and_dispatches_round_trip,
 ];
 
 /// Runs every check against one store, one after another.

@@ -11,6 +11,8 @@
 //! - [`audit`]: a page of the responders' audit log, by cursor and filters.
 //! - [`photos`]: photos attached to reports, as re-encoded bytes in object storage and a row
 //!   that holds nothing about where they came from.
+//! - [`observers`]: legal observers (issue 6): requests for observers at an incident and each
+//!   observer sent, never where a responder is.
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -28,6 +30,7 @@ pub mod audit;
 pub mod batch;
 pub mod conformance;
 pub mod convert;
+pub mod observers;
 pub mod photos;
 pub mod rapid;
 pub mod records;
@@ -46,6 +49,7 @@ use amparo_core::roles::Role;
 use async_trait::async_trait;
 pub use attorneys::*;
 pub use audit::{AuditEntry, AuditQuery};
+pub use observers::{ObserverDispatch, ObserverMark, ObserverRequest};
 pub use photos::{ReportPhoto, photo_blob_key};
 pub use rapid::{
     Incident, NewSighting, Question, Report, ResponderAction, Sighting, Vehicle, VehicleStatusChange, WatchArea,
@@ -462,4 +466,37 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         shareable: bool,
         audit: &ResponderAction,
     ) -> Result<ReportPhoto, StoreError>;
+    // --- Legal observers (issue 6) ---
+    //
+    // Every write that is a responder's action logs it in the audit log in its own transaction.
+
+    /// Asks for observers at an incident: a new request, or (while one is open, or to reopen a
+    /// closed one) the number wanted set again, keeping the first request time unless it was
+    /// closed. Returns the request as stored. `NotFound` if the incident does not exist.
+    async fn request_observers(
+        &self,
+        request: &ObserverRequest,
+        audit: &ResponderAction,
+    ) -> Result<ObserverRequest, StoreError>;
+    /// Closes the incident's request if open (nothing if none is).
+    async fn close_observer_request(&self, incident: IncidentId, at_us: i64) -> Result<(), StoreError>;
+    /// The requests not closed, oldest first: what a restarted node asks for again.
+    async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError>;
+    /// Records an observer sent to an incident. `Conflict` if they were already sent there;
+    /// `NotFound` if the incident or the account does not exist.
+    async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError>;
+    /// The observer marks they arrived or are done; returns the row after. `NotFound` if they
+    /// were not sent there; `Conflict` if already done, or (for arrived) already arrived.
+    async fn mark_observer(
+        &self,
+        incident: IncidentId,
+        observer: AccountId,
+        mark: ObserverMark,
+        at_us: i64,
+        audit: &ResponderAction,
+    ) -> Result<ObserverDispatch, StoreError>;
+    /// The observers sent to an incident, in the order they accepted.
+    async fn observers_of(&self, incident: IncidentId) -> Result<Vec<ObserverDispatch>, StoreError>;
+    /// Logs a responder's action that changes no row (declining an offer).
+    async fn log_responder_action(&self, audit: &ResponderAction) -> Result<(), StoreError>;
 }

@@ -2,6 +2,7 @@
 //! event and says what to do about it.
 
 use super::event::{Effect, Event, Outcome, RefuseReason, Request, WithdrawReason};
+use super::offers;
 use super::policy::DispatchSettings;
 use super::request::{OpenRequest, Pass, Stage};
 use super::roster::Roster;
@@ -121,7 +122,7 @@ impl Dispatcher {
         self.waiting.remove(&(open.request.requested_at_us, encounter));
         self.roster.start_call(attorney, encounter);
         out.push(Effect::Connected { attorney, encounter });
-        for other in others.into_keys().filter(|other| *other != attorney) {
+        for other in offers::others(others, attorney) {
             out.push(Effect::WithdrawOffer {
                 attorney: other,
                 encounter,

@@ -15,6 +15,7 @@
 //! - `request`: one open request's stage and who has passed on it.
 //! - [`event`]: the [`Event`]s the dispatcher takes and the [`Effect`]s it returns.
 //! - `machine`: [`Dispatcher::handle`] and the handler for each event.
+//! - [`offers`]: offers with expiry and first-accept-wins, shared with `crate::observers`.
 //! - `settle`: the passes after every event that expire, withdraw, ring and queue.
 //! - [`view`]: read-only queries and the [`Snapshot`] a server renders.
 //!
@@ -67,6 +68,7 @@
 
 pub mod event;
 mod machine;
+pub mod offers;
 pub mod policy;
 pub mod profile;
 mod request;

@@ -4,6 +4,7 @@
 
 use super::event::{Effect, GapReason, WithdrawReason};
 use super::machine::Dispatcher;
+use super::offers;
 use super::profile::{Language, OrgId, UsState};
 use super::request::{Pass, Stage};
 use crate::ids::{AccountId, EncounterId};
@@ -19,12 +20,7 @@ impl Dispatcher {
             let Stage::Offering { offers } = &mut open.stage else {
                 continue;
             };
-            if offers.values().all(|at| *at > now) {
-                continue;
-            }
-            let expired: Vec<AccountId> = offers.iter().filter(|(_, at)| **at <= now).map(|(a, _)| *a).collect();
-            for attorney in expired {
-                offers.remove(&attorney);
+            for attorney in offers::take_expired(offers, now) {
                 open.passed.insert(attorney, Pass::Expired);
                 open.last_pass_us = Some(now);
                 out.push(Effect::WithdrawOffer {

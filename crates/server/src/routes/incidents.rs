@@ -113,7 +113,8 @@ pub async fn read(
     Ok(Json(view_for(&account, &incident)))
 }
 
-async fn find(state: &AppState, id: &str) -> Result<Incident, ApiError> {
+/// The incident by its id in a path, or a 404 a person can read (also for the observers' routes).
+pub(crate) async fn find(state: &AppState, id: &str) -> Result<Incident, ApiError> {
     let id: IncidentId = input::id(id, "incident")?;
     state
         .store
@@ -177,5 +178,13 @@ pub async fn update(
     };
     state.store.update_incident(&updated, &action).await?;
     deliver::announce(&state, &updated, event).await?;
+    if body.withdrawn {
+        // Nobody is sent to an incident that no longer stands; those on the way are told.
+        let incident = updated.id;
+        state
+            .observers
+            .send(crate::observers::Command::Cancel { incident })
+            .await;
+    }
     Ok(Json(IncidentView::for_responders(&updated)))
 }

@@ -16,6 +16,8 @@ pub mod households;
 pub mod incidents;
 pub mod invitations;
 pub mod log;
+pub mod observer_answers;
+pub mod observers;
 pub mod openapi;
 pub mod org_view;
 pub mod organizations;

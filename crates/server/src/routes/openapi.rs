@@ -3,8 +3,8 @@
 
 use super::{
     accounts, attorneys, audit, billing, bundle, calls, cells, contacts, encounters, follow, households, incidents,
-    invitations, log, organizations, photo_upload, push, report_decisions, report_photos, reports, uploads, vehicles,
-    watch_areas,
+    invitations, log, observer_answers, observers, organizations, photo_upload, push, report_decisions, report_photos,
+    reports, uploads, vehicles, watch_areas,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -39,6 +39,8 @@ use utoipa::{Modify, OpenApi};
         watch_areas::list, watch_areas::create, watch_areas::remove,
         vehicles::find, vehicles::spoken, vehicles::read, vehicles::set_status,
         cells::around,
+        observers::set_availability, observers::availability, observers::request, observers::list, observers::cancel,
+        observer_answers::accept, observer_answers::decline, observer_answers::arrived, observer_answers::done,
     ),
     modifiers(&BearerAuth),
 )]

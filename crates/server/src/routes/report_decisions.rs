@@ -29,6 +29,9 @@ pub struct VerifyInput {
     /// What subscribers will read; the report's own description if absent. Edit out anything
     /// that identifies a person.
     pub description: Option<String>,
+    /// Also ask this many legal observers to go (1 to 10): the nearest available responders
+    /// are asked at once. The answer's `observers` says where that stands.
+    pub observers: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -93,6 +96,15 @@ pub async fn verify(
         .parse()
         .map_err(|e: String| ApiError::invalid_field("how", format!("how: {e}.")))?;
     let description = body.description.as_deref().map(input::description).transpose()?;
+    if body
+        .observers
+        .is_some_and(|n| !(1..=crate::observers::MAX_OBSERVERS).contains(&n))
+    {
+        return Err(ApiError::invalid_field(
+            "observers",
+            "observers: ask for 1 to 10 observers, or leave it out.",
+        ));
+    }
     let report = open_report(&state, &id).await?;
     let now = now_us();
     let incident = Incident {
@@ -113,7 +125,15 @@ pub async fn verify(
     state.store.verify_report(report.id, &incident, &action).await?;
     record_vehicles(&state, &report, &incident).await?;
     deliver::announce(&state, &incident, Event::Verified).await?;
-    Ok((StatusCode::CREATED, Json(IncidentView::for_responders(&incident))).into_response())
+    let mut view = serde_json::to_value(IncidentView::for_responders(&incident)).map_err(ApiError::internal)?;
+    if let Some(wanted) = body.observers {
+        // The incident stands whatever happens here; a refusal is reported beside it.
+        view["observers"] = match crate::observers::ask(&state, account.0.id, incident, wanted).await {
+            Ok(request) => serde_json::to_value(request).map_err(ApiError::internal)?,
+            Err(e) => serde_json::json!({"status": "not_asked", "detail": e.detail()}),
+        };
+    }
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// The report's plated vehicles, seen at a verified incident, into the registry.

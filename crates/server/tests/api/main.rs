@@ -12,13 +12,14 @@ mod harness;
 mod hostile;
 mod households;
 mod log;
+mod observers;
 mod organizations;
 mod photos;
 mod push;
 mod rapid;
-mod s3;
 mod rapid_webhook;
 #[path = "../support/receiver.rs"]
 mod receiver;
+mod s3;
 mod uploads;
 mod web;
