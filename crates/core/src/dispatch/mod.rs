@@ -34,12 +34,15 @@
 //! followed by the next group. The first to accept gets the call; the other offers are
 //! withdrawn in the same step, and a later accept is refused as [`RefuseReason::AlreadyTaken`].
 //!
-//! **Capacity and offers.** Capacity counts accepted calls only. An attorney with room may hold
-//! offers for several requests at once, so a burst of requests all reach the attorneys who are
-//! free rather than waiting behind each other's offers. Accepting is refused
-//! ([`RefuseReason::AtCapacity`]) when it would exceed capacity, and the moment an accept fills
-//! an attorney up, their other offers are withdrawn ([`WithdrawReason::AtCapacity`]) so those
-//! requests move on instead of waiting out the timeout.
+//! **Capacity and offers.** Capacity counts accepted calls. An attorney rings for at most as
+//! many requests at once as they have room for calls (capacity less calls held), so a burst
+//! spreads over the roster: each request rings its own few, rather than every request ringing
+//! the same best few, where each accept would withdraw and re-ring all the others (at 500
+//! requests a second that churn grew with the queue until nothing was rung). A request whose
+//! eligible attorneys are all ringing for earlier requests waits in the queue, next in line, with
+//! no coverage alert. Accepting is refused ([`RefuseReason::AtCapacity`]) when it would exceed
+//! capacity, and the moment an accept fills an attorney up, their other offers are withdrawn
+//! ([`WithdrawReason::AtCapacity`]) so those requests move on instead of waiting out the timeout.
 //!
 //! **Passing and rounds.** An attorney who declines a request or lets its offer expire has passed
 //! on it and is not rung for it again this round. When every eligible attorney has passed and
@@ -52,8 +55,9 @@
 //!
 //! **Queue.** A request nobody is ringing waits in its organization's queue, first come first
 //! served by [`Request::requested_at_us`], and its person is told the place ([`Effect::Queued`],
-//! then [`Effect::QueuePositionChanged`]). Each time a request joins the queue, the organization's
-//! admins are alerted ([`Effect::CoverageGap`]). Requests pick attorneys oldest first after every
+//! then [`Effect::QueuePositionChanged`]). Each time a request joins the queue because nobody
+//! eligible is there or everyone has passed, the organization's admins are alerted
+//! ([`Effect::CoverageGap`]). Requests pick attorneys oldest first after every
 //! event, so whoever comes on duty, returns from a lapse or ends a call is offered the head of the
 //! queue first (and, having room for offers, the rest it fits).
 //!

@@ -7,6 +7,7 @@ use super::machine::Dispatcher;
 use super::offers;
 use super::profile::{Language, OrgId, UsState};
 use super::request::{Pass, Stage};
+use super::roster::Roster;
 use crate::ids::{AccountId, EncounterId};
 use std::collections::BTreeMap;
 
@@ -100,7 +101,8 @@ impl Dispatcher {
         let ring = self.settings.ring_count.get();
         let timeout = self.settings.offer_timeout_us;
         let mut gaps = Vec::new();
-        let mut ranked_by_kind: BTreeMap<(OrgId, Language, UsState), Vec<AccountId>> = BTreeMap::new();
+        let mut ringing = self.offers_held();
+        let mut pools: BTreeMap<(OrgId, Language, UsState), Pool> = BTreeMap::new();
         for encounter in self.fifo() {
             let Some(open) = self.requests.get_mut(&encounter) else {
                 continue;
@@ -116,27 +118,30 @@ impl Dispatcher {
                 Stage::Connected { .. } => continue,
             };
             let wanted = ring.saturating_sub(offers.len());
-            // Who may take a request depends only on its organization, language and state, and
-            // nothing in this pass changes it (offers do not count against capacity): rank the
-            // roster once per kind of request, not once per request, so a long queue costs a
-            // walk of the queue and not a ranking of the roster for each person in it.
+            // Who may take a request depends only on its organization, language and state: rank
+            // the roster once per kind of request, not once per request, so a long queue costs
+            // a walk of the queue and not a ranking of the roster for each person in it.
             let request = open.request;
-            let ranked = ranked_by_kind
+            let roster = &self.roster;
+            let pool = pools
                 .entry((request.org, request.language, request.state))
-                .or_insert_with(|| self.roster.ranked_for(&request, now, &self.settings));
-            let anyone = !ranked.is_empty();
-            let mut fresh: Vec<AccountId> = ranked
+                .or_insert_with(|| Pool::new(roster.ranked_for(&request, now, &self.settings), roster, &ringing));
+            // Another kind's request in this pass may have taken an attorney's last room.
+            let has_room = |a: &&AccountId| ringing.get(*a).copied().unwrap_or(0) < room(roster, **a);
+            let mut fresh: Vec<AccountId> = pool
+                .free
                 .iter()
                 .filter(|a| !offers.contains_key(a) && !open.passed.contains_key(a))
+                .filter(has_room)
                 .take(wanted)
                 .copied()
                 .collect();
             let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
-            if fresh.is_empty() && offers.is_empty() && anyone && round_over {
+            if fresh.is_empty() && offers.is_empty() && !pool.eligible.is_empty() && round_over {
                 // Everyone who could take it has passed, and a pause has gone by so a decline is
                 // not answered by the same ring a moment later: start over with everyone.
                 open.passed.clear();
-                fresh = ranked.iter().take(wanted).copied().collect();
+                fresh = pool.free.iter().filter(has_room).take(wanted).copied().collect();
             }
             for attorney in fresh {
                 let expires_at_us = now.saturating_add(timeout);
@@ -146,20 +151,39 @@ impl Dispatcher {
                     encounter,
                     expires_at_us,
                 });
+                let held = ringing.entry(attorney).or_default();
+                *held += 1;
+                if *held >= room(roster, attorney) {
+                    pool.free.retain(|a| *a != attorney);
+                }
             }
             if !offers.is_empty() {
                 open.stage = Stage::Offering { offers };
             } else if !matches!(open.stage, Stage::Queued { .. }) {
                 open.stage = Stage::Queued { position: 0 };
-                let reason = if !anyone {
-                    GapReason::NobodyAvailable
-                } else {
-                    GapReason::NobodyAnswered
-                };
-                gaps.push((encounter, reason));
+                // Queued because everyone who could take it is ringing for someone who asked
+                // earlier is not a gap: it is next in line, and rings as soon as one is free.
+                if pool.eligible.is_empty() {
+                    gaps.push((encounter, GapReason::NobodyAvailable));
+                } else if pool.eligible.iter().all(|a| open.passed.contains_key(a)) {
+                    gaps.push((encounter, GapReason::NobodyAnswered));
+                }
             }
         }
         gaps
+    }
+
+    /// How many requests ring each attorney now.
+    fn offers_held(&self) -> BTreeMap<AccountId, u32> {
+        let mut held: BTreeMap<AccountId, u32> = BTreeMap::new();
+        for open in self.waiting.iter().filter_map(|(_, e)| self.requests.get(e)) {
+            if let Stage::Offering { offers } = &open.stage {
+                for attorney in offers.keys() {
+                    *held.entry(*attorney).or_default() += 1;
+                }
+            }
+        }
+        held
     }
 
     /// Numbers each organization's waiting requests 1, 2, … oldest first, and tells each person
@@ -189,4 +213,30 @@ impl Dispatcher {
             *position = *place;
         }
     }
+}
+
+/// The attorneys who may take one kind of request in this pass: all of them, best first, and
+/// those who may still be rung (their offers fewer than their free capacity).
+struct Pool {
+    eligible: Vec<AccountId>,
+    free: Vec<AccountId>,
+}
+
+impl Pool {
+    fn new(eligible: Vec<AccountId>, roster: &Roster, ringing: &BTreeMap<AccountId, u32>) -> Self {
+        let free = eligible
+            .iter()
+            .filter(|a| ringing.get(a).copied().unwrap_or(0) < room(roster, **a))
+            .copied()
+            .collect();
+        Self { eligible, free }
+    }
+}
+
+/// Calls the attorney may still take: their capacity less the calls they hold.
+fn room(roster: &Roster, attorney: AccountId) -> u32 {
+    roster.get(attorney).map_or(0, |lawyer| {
+        let calls = u32::try_from(lawyer.calls.len()).unwrap_or(u32::MAX);
+        lawyer.profile.capacity.saturating_sub(calls)
+    })
 }

@@ -77,6 +77,18 @@ impl Model {
             && a.calls.len() < p.capacity as usize
     }
 
+    /// How many requests ring `who` now.
+    pub(super) fn held(&self, who: AccountId) -> usize {
+        self.requests.values().filter(|r| r.offers.contains_key(&who)).count()
+    }
+
+    /// Calls `who` may still take: capacity less calls held.
+    pub(super) fn room(&self, who: AccountId) -> usize {
+        self.attorneys
+            .get(&who)
+            .map_or(0, |a| (a.profile.capacity as usize).saturating_sub(a.calls.len()))
+    }
+
     pub(super) fn eligible_for(&self, request: &Request) -> Vec<AccountId> {
         (0..ATTORNEYS)
             .map(lawyer)
@@ -166,6 +178,10 @@ impl Model {
                 prop_assert!(r.offers.len() < self.ring, "more offers than the ring count");
                 prop_assert_eq!(*expires_at_us, now + self.offer_timeout);
                 prop_assert!(self.eligible(*attorney, &r.request), "offer to an ineligible attorney");
+                prop_assert!(
+                    self.held(*attorney) < self.room(*attorney),
+                    "rung for more requests than calls they have room for"
+                );
                 let request = r.request;
                 if r.passed.contains_key(attorney) {
                     // A new round: only once nobody is ringing, every eligible attorney has
@@ -181,11 +197,12 @@ impl Model {
                 if r.passed.contains_key(attorney) {
                     r.passed.clear();
                 }
-                // Nobody better who has not passed is left unrung.
+                // Nobody better who has not passed and has room for one more ring is left unrung.
                 let r = &self.requests[encounter];
                 let mine = self.rank(*attorney);
                 for other in self.eligible_for(&request) {
-                    if other != *attorney && !r.offers.contains_key(&other) && !r.passed.contains_key(&other) {
+                    let free = self.held(other) < self.room(other);
+                    if other != *attorney && free && !r.offers.contains_key(&other) && !r.passed.contains_key(&other) {
                         prop_assert!(self.rank(other) > mine, "rang {:?} before better {:?}", attorney, other);
                     }
                 }
@@ -258,8 +275,14 @@ impl Model {
                     (*org, *language, *state),
                     (r.request.org, r.request.language, r.request.state)
                 );
-                let nobody = self.eligible_for(&r.request).is_empty();
+                let eligible = self.eligible_for(&r.request);
+                let nobody = eligible.is_empty();
                 prop_assert_eq!(*reason == GapReason::NobodyAvailable, nobody);
+                // Waiting behind others' offers is not a gap.
+                prop_assert!(
+                    nobody || eligible.iter().all(|a| r.passed.contains_key(a)),
+                    "a gap while someone could still ring"
+                );
             }
             Effect::AcceptRefused { .. } => {}
             Effect::Closed {
@@ -321,10 +344,14 @@ impl Model {
                 let idle: Vec<_> = eligible
                     .iter()
                     .filter(|a| !r.offers.contains_key(a) && !r.passed.contains_key(a))
+                    .filter(|a| self.held(**a) < self.room(**a))
                     .collect();
                 prop_assert!(idle.is_empty(), "{:?} could ring {:?}", encounter, idle);
             }
-            if r.queued.is_some() && !eligible.is_empty() {
+            // (A new round needs someone with room to ring: one busy ringing for others is not.)
+            let all_passed = eligible.iter().all(|a| r.passed.contains_key(a));
+            let someone_free = eligible.iter().any(|a| self.held(*a) < self.room(*a));
+            if r.queued.is_some() && !eligible.is_empty() && all_passed && someone_free {
                 prop_assert!(
                     r.last_pass.is_some_and(|at| self.now < at + self.offer_timeout),
                     "stuck in queue"

@@ -41,15 +41,24 @@ fn coming_on_duty_serves_the_queue_head_first() {
     assert_eq!(desk.dispatcher.queue_position(enc(2)), Some(2));
 
     let effects = desk.on_duty(7, english_ca());
-    assert_eq!(offered(&effects), [(lawyer(7), enc(1)), (lawyer(7), enc(2))]);
-    // Taking the head fills attorney 7 up, so the other request moves on at once: back to the
-    // queue, now first.
+    // Room for one call: rung for one request at a time, the head first; the other stays next.
+    assert_eq!(offered(&effects), [(lawyer(7), enc(1))]);
+    assert_eq!(desk.dispatcher.queue_position(enc(2)), Some(1));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::CoverageGap { .. })),
+        "waiting behind an offer is not a coverage gap"
+    );
+    // Taking the head fills attorney 7 up; the other request keeps its place, first.
     let effects = desk.accept(7, 1);
-    assert!(withdrawn(&effects).contains(&(lawyer(7), enc(2), WithdrawReason::AtCapacity)));
-    assert!(effects.contains(&Effect::Queued {
-        encounter: enc(2),
-        position: 1
-    }));
+    assert!(offered(&effects).is_empty());
+    assert_eq!(desk.dispatcher.queue_position(enc(2)), Some(1));
+    // Had they declined instead, the next request would have rung them at once.
+    let mut other = Desk::new();
+    other.ask(1, "en", "CA");
+    other.ask(2, "en", "CA");
+    other.on_duty(7, english_ca());
+    let effects = other.decline(7, 1);
+    assert_eq!(offered(&effects), [(lawyer(7), enc(2))]);
 }
 
 #[test]

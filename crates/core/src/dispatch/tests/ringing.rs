@@ -142,14 +142,16 @@ fn capacity_two_takes_two_calls_but_not_three() {
     for n in 1..=3 {
         desk.ask(n, "en", "CA");
     }
-    assert_eq!(ringing(&desk, 3), [lawyer(1)], "offers do not count against capacity");
+    // Room for two calls: rung for the two oldest requests, the third waits next in line.
+    assert_eq!(ringing(&desk, 1), [lawyer(1)]);
+    assert_eq!(ringing(&desk, 2), [lawyer(1)]);
+    assert_eq!(desk.dispatcher.queue_position(enc(3)), Some(1));
     assert!(
         desk.accept(1, 1)
             .iter()
-            .all(|e| !matches!(e, Effect::WithdrawOffer { .. }))
+            .all(|e| !matches!(e, Effect::WithdrawOffer { .. } | Effect::Offer { .. }))
     );
-    let effects = desk.accept(1, 2);
-    assert!(withdrawn(&effects).contains(&(lawyer(1), enc(3), WithdrawReason::AtCapacity)));
+    assert!(offered(&desk.accept(1, 2)).is_empty(), "full: nothing more rings them");
     assert_eq!(
         desk.accept(1, 3),
         [Effect::AcceptRefused {
