@@ -82,7 +82,12 @@ async fn connection(state: AppState, mut socket: WebSocket, peer: SocketAddr) {
     if send(&mut socket, r#"{"type":"ready"}"#.into()).await.is_err() {
         return;
     }
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    // Each connection starts its pings (and so its session checks, a store read every few
+    // pings) at a random point of the interval: connections opened together (a restart, a shift
+    // coming on duty) would otherwise all read the store in the same instant, every minute, and
+    // hold up their own messages while they wait.
+    let first = PING_EVERY + PING_EVERY.mul_f64(rand::random::<f64>());
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + first, PING_EVERY);
     let mut pings = 0u32;
     loop {
         tokio::select! {
