@@ -137,11 +137,17 @@ impl Dispatcher {
                 .copied()
                 .collect();
             let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
-            if fresh.is_empty() && offers.is_empty() && !pool.eligible.is_empty() && round_over {
+            let all_passed = || pool.eligible.iter().all(|a| open.passed.contains_key(a));
+            if fresh.is_empty() && offers.is_empty() && !pool.eligible.is_empty() && round_over && all_passed() {
                 // Everyone who could take it has passed, and a pause has gone by so a decline is
-                // not answered by the same ring a moment later: start over with everyone.
-                open.passed.clear();
+                // not answered by the same ring a moment later: start over with everyone. Only
+                // once someone can be rung: with all of them ringing for others, the passes stand
+                // until one is free (clearing them now would let a decline made meanwhile be
+                // answered at once).
                 fresh = pool.free.iter().filter(has_room).take(wanted).copied().collect();
+                if !fresh.is_empty() {
+                    open.passed.clear();
+                }
             }
             for attorney in fresh {
                 let expires_at_us = now.saturating_add(timeout);
