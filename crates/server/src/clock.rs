@@ -23,3 +23,16 @@ pub fn http_date(us: i64) -> String {
     let secs = u64::try_from(us.max(0) / 1_000_000).unwrap_or(0);
     httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(secs))
 }
+
+/// Sleeps until `deadline_us` (microseconds since the Unix epoch; at once if it is past), or
+/// forever when there is none: the timer arm of a dispatcher's loop, which ticks its state
+/// machine at the machine's next deadline.
+pub async fn sleep_until_us(deadline_us: Option<i64>) {
+    match deadline_us {
+        Some(at) => {
+            let wait = u64::try_from(at.saturating_sub(now_us())).unwrap_or(0);
+            tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+        }
+        None => std::future::pending().await,
+    }
+}

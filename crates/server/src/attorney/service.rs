@@ -13,7 +13,6 @@ use amparo_core::dispatch::{Dispatcher, Effect, Event, Outcome};
 use amparo_core::ids::{AccountId, EncounterId, OrgId};
 use amparo_store::{CallOutcome, CallRecord};
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// An open request: what the person gave, and its record as it will be stored.
@@ -52,25 +51,15 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) {
     };
     service.restore().await;
     loop {
-        let deadline = service.dispatcher.next_deadline().map(|at| {
-            let wait = u64::try_from(at.saturating_sub(now_us())).unwrap_or(0);
-            tokio::time::Instant::now() + Duration::from_micros(wait)
-        });
+        let deadline = service.dispatcher.next_deadline();
         tokio::select! {
             command = inbox.recv() => match command {
                 Some(command) => service.command(command).await,
                 None => break,
             },
-            () = sleep_until(deadline) => service.apply(Event::Tick).await,
+            () = crate::clock::sleep_until_us(deadline) => service.apply(Event::Tick).await,
             () = state.closing.cancelled() => break,
         }
-    }
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
