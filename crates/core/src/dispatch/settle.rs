@@ -88,12 +88,6 @@ impl Dispatcher {
         }
     }
 
-    /// Open, unconnected requests, oldest first: the queue's order, and the order in which
-    /// requests pick attorneys.
-    pub(crate) fn fifo(&self) -> Vec<EncounterId> {
-        self.waiting.iter().map(|(_, encounter)| *encounter).collect()
-    }
-
     /// Tops every request up to the ring count from the best attorneys who have not passed on
     /// it, and starts a new round for a request everyone has passed on once it has waited an
     /// offer timeout. Returns the requests that joined the queue, and why.
@@ -102,8 +96,12 @@ impl Dispatcher {
         let timeout = self.settings.offer_timeout_us;
         let mut gaps = Vec::new();
         let mut ringing = self.offers_held();
-        let mut pools: BTreeMap<(OrgId, Language, UsState), Pool> = BTreeMap::new();
-        for encounter in self.fifo() {
+        let roster = &self.roster;
+        let settings = &self.settings;
+        let mut pools: BTreeMap<(OrgId, Language, UsState), Pool<'_>> = BTreeMap::new();
+        // Oldest first: the queue's order is the order in which requests pick attorneys.
+        for (_, encounter) in &self.waiting {
+            let encounter = *encounter;
             let Some(open) = self.requests.get_mut(&encounter) else {
                 continue;
             };
@@ -118,33 +116,27 @@ impl Dispatcher {
                 Stage::Connected { .. } => continue,
             };
             let wanted = ring.saturating_sub(offers.len());
-            // Who may take a request depends only on its organization, language and state: rank
-            // the roster once per kind of request, not once per request, so a long queue costs
-            // a walk of the queue and not a ranking of the roster for each person in it.
+            // Who may take a request depends only on its organization, language and state: one
+            // pool per kind of request in this pass, so a long queue costs a walk of the queue
+            // and not a walk of the roster for each person in it.
             let request = open.request;
-            let roster = &self.roster;
             let pool = pools
                 .entry((request.org, request.language, request.state))
-                .or_insert_with(|| Pool::new(roster.ranked_for(&request, now, &self.settings), roster, &ringing));
-            // Another kind's request in this pass may have taken an attorney's last room.
-            let has_room = |a: &&AccountId| ringing.get(*a).copied().unwrap_or(0) < room(roster, **a);
-            let mut fresh: Vec<AccountId> = pool
-                .free
-                .iter()
-                .filter(|a| !offers.contains_key(a) && !open.passed.contains_key(a))
-                .filter(has_room)
-                .take(wanted)
-                .copied()
-                .collect();
+                .or_insert_with(|| Pool::new(Box::new(roster.ranked_for(request, now, settings))));
+            let has_room = |a: AccountId| ringing.get(&a).copied().unwrap_or(0) < room(roster, a);
+            let mut fresh = pool.pick(
+                wanted,
+                |a| offers.contains_key(&a) || open.passed.contains_key(&a),
+                has_room,
+            );
             let round_over = open.last_pass_us.is_none_or(|at| now >= at.saturating_add(timeout));
-            let all_passed = || pool.eligible.iter().all(|a| open.passed.contains_key(a));
-            if fresh.is_empty() && offers.is_empty() && !pool.eligible.is_empty() && round_over && all_passed() {
+            if fresh.is_empty() && offers.is_empty() && round_over && pool.all_passed(&open.passed) {
                 // Everyone who could take it has passed, and a pause has gone by so a decline is
                 // not answered by the same ring a moment later: start over with everyone. Only
                 // once someone can be rung: with all of them ringing for others, the passes stand
                 // until one is free (clearing them now would let a decline made meanwhile be
                 // answered at once).
-                fresh = pool.free.iter().filter(has_room).take(wanted).copied().collect();
+                fresh = pool.pick(wanted, |_| false, has_room);
                 if !fresh.is_empty() {
                     open.passed.clear();
                 }
@@ -157,11 +149,7 @@ impl Dispatcher {
                     encounter,
                     expires_at_us,
                 });
-                let held = ringing.entry(attorney).or_default();
-                *held += 1;
-                if *held >= room(roster, attorney) {
-                    pool.free.retain(|a| *a != attorney);
-                }
+                *ringing.entry(attorney).or_default() += 1;
             }
             if !offers.is_empty() {
                 open.stage = Stage::Offering { offers };
@@ -169,9 +157,9 @@ impl Dispatcher {
                 open.stage = Stage::Queued { position: 0 };
                 // Queued because everyone who could take it is ringing for someone who asked
                 // earlier is not a gap: it is next in line, and rings as soon as one is free.
-                if pool.eligible.is_empty() {
+                if pool.is_empty() {
                     gaps.push((encounter, GapReason::NobodyAvailable));
-                } else if pool.eligible.iter().all(|a| open.passed.contains_key(a)) {
+                } else if pool.all_passed(&open.passed) {
                     gaps.push((encounter, GapReason::NobodyAnswered));
                 }
             }
@@ -196,7 +184,8 @@ impl Dispatcher {
     /// whose place is new or changed.
     fn renumber_queue(&mut self, out: &mut Vec<Effect>) {
         let mut next: BTreeMap<OrgId, u32> = BTreeMap::new();
-        for encounter in self.fifo() {
+        for (_, encounter) in &self.waiting {
+            let encounter = *encounter;
             let Some(open) = self.requests.get_mut(&encounter) else {
                 continue;
             };
@@ -221,21 +210,80 @@ impl Dispatcher {
     }
 }
 
-/// The attorneys who may take one kind of request in this pass: all of them, best first, and
-/// those who may still be rung (their offers fewer than their free capacity).
-struct Pool {
+/// The attorneys who may take one kind of request in this pass, drawn best first from the
+/// roster's ranking only as far as the requests of this kind need to look.
+struct Pool<'r> {
+    ranked: Box<dyn Iterator<Item = AccountId> + 'r>,
+    /// Everyone drawn so far, best first; `ranked` holds the rest.
     eligible: Vec<AccountId>,
+    /// Those of `eligible` who were not found ringing as often as they have room for. Offers
+    /// only grow during a pass, so whoever is found full is dropped for good and the next
+    /// request of this kind does not look at them again.
     free: Vec<AccountId>,
 }
 
-impl Pool {
-    fn new(eligible: Vec<AccountId>, roster: &Roster, ringing: &BTreeMap<AccountId, u32>) -> Self {
-        let free = eligible
-            .iter()
-            .filter(|a| ringing.get(a).copied().unwrap_or(0) < room(roster, **a))
-            .copied()
-            .collect();
-        Self { eligible, free }
+impl<'r> Pool<'r> {
+    fn new(ranked: Box<dyn Iterator<Item = AccountId> + 'r>) -> Self {
+        Self {
+            ranked,
+            eligible: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// The next attorney from the ranking, now counted as drawn.
+    fn draw(&mut self) -> Option<AccountId> {
+        let next = self.ranked.next()?;
+        self.eligible.push(next);
+        self.free.push(next);
+        Some(next)
+    }
+
+    /// Up to `wanted` attorneys, best first, who have room to ring and are not `skipped`.
+    fn pick(
+        &mut self,
+        wanted: usize,
+        skipped: impl Fn(AccountId) -> bool,
+        has_room: impl Fn(AccountId) -> bool,
+    ) -> Vec<AccountId> {
+        let mut picked = Vec::new();
+        let mut at = 0;
+        while picked.len() < wanted {
+            let Some(attorney) = self.free.get(at).copied().or_else(|| self.draw()) else {
+                break;
+            };
+            if !has_room(attorney) {
+                self.free.remove(at);
+                continue;
+            }
+            if !skipped(attorney) {
+                picked.push(attorney);
+            }
+            at += 1;
+        }
+        picked
+    }
+
+    /// Nobody at all may take this kind of request.
+    fn is_empty(&mut self) -> bool {
+        self.eligible.is_empty() && self.draw().is_none()
+    }
+
+    /// Everyone who may take this kind of request has passed on it (and someone may).
+    fn all_passed(&mut self, passed: &BTreeMap<AccountId, Pass>) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        if !self.eligible.iter().all(|a| passed.contains_key(a)) {
+            return false;
+        }
+        // Draw only until someone has not passed: for a request nobody has passed on, one.
+        while let Some(next) = self.draw() {
+            if !passed.contains_key(&next) {
+                return false;
+            }
+        }
+        true
     }
 }
 
