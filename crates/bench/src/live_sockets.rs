@@ -77,7 +77,8 @@ where
 
 /// Opens the live WebSocket and signs in; returns it once the server said it is ready.
 pub async fn sign_in(url: &str, token: &str) -> Result<Socket> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+    // Nagle off, as browsers have it on their WebSockets: an accept is one small frame.
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
         .await
         .context("opening the live WebSocket")?;
     let auth = json!({"type": "auth", "token": token}).to_string();

@@ -56,6 +56,7 @@ pub use state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -137,6 +138,14 @@ pub async fn serve(
         // Live connections never end on their own: tell them to, so the drain can finish.
         closing.cancel();
     };
+    // Small frames go out at once: an offer to an attorney or an alert to a phone is a few
+    // hundred bytes, and Nagle's algorithm would hold one behind the previous frame's ACK, which
+    // the other side may delay by up to 40 ms (browsers set the same on their WebSockets).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     let result = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
