@@ -316,51 +316,68 @@ pub(crate) async fn set_plan(
     Ok(updated)
 }
 
-/// The plan of the organization whose seat `account` holds.
-async fn seat_plan(conn: &mut SqliteConnection, account: AccountId) -> Result<Option<OrgPlan>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        org_columns!(),
-        " FROM org_seats seat JOIN organizations o ON o.id = seat.org WHERE seat.account = ?"
-    ))
-    .bind(account.as_bytes().as_slice())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(|e| from_sqlx(e, &format!("reading the seat plan of account {account}")))?;
-    row.map(|row| {
-        let org = organization(&row)?;
-        Ok(OrgPlan {
-            org: org.id,
-            period: org.period,
-            policy: org.policy,
-        })
-    })
-    .transpose()
+/// The plan columns of an organization `o`, named as [`policy`] and [`period`] read them.
+macro_rules! org_plan_columns {
+    () => {
+        "o.id AS org, NULL AS household, o.seat_covers_household, o.backup_line, \
+         o.lapsed_alerts, o.lapsed_attorney_line, o.starts_at_us, o.ends_at_us, o.grace_days"
+    };
 }
 
+/// Every plan that may cover `account`, in one statement: one statement is one snapshot, and
+/// one trip to the reader's thread. Coverage is read before every attorney request and every
+/// alert, so at 500 encounter starts a second a read transaction of three statements (each a
+/// wake-up of that thread) was what made requests wait for a reader. Up to three rows: the
+/// account's seat (`plan = 0`), its household (`1`), and the household owner's seat (`2`).
 pub(crate) async fn plan_facts(store: &SqliteStore, account: AccountId) -> Result<PlanFacts, StoreError> {
     let get = |e| from_sqlx(e, &format!("reading the plans of account {account}"));
-    // One read transaction: one snapshot of seats, households and organizations.
-    let mut tx = store.readers.begin().await.map_err(get)?;
-    let seat = seat_plan(&mut tx, account).await?;
-    let row = sqlx::query(
-        "SELECT h.id, h.owner, h.starts_at_us, h.ends_at_us, h.grace_days FROM household_members m \
-         JOIN households h ON h.id = m.household WHERE m.account = ?",
-    )
+    let rows = sqlx::query(concat!(
+        "SELECT 0 AS plan, ",
+        org_plan_columns!(),
+        " FROM org_seats seat JOIN organizations o ON o.id = seat.org WHERE seat.account = ?1 \
+         UNION ALL SELECT 1, NULL, h.id, NULL, NULL, NULL, NULL, h.starts_at_us, h.ends_at_us, \
+           h.grace_days FROM household_members m JOIN households h ON h.id = m.household WHERE m.account = ?1 \
+         UNION ALL SELECT 2, ",
+        org_plan_columns!(),
+        " FROM household_members m JOIN households h ON h.id = m.household \
+           JOIN org_seats seat ON seat.account = h.owner JOIN organizations o ON o.id = seat.org \
+           WHERE m.account = ?1"
+    ))
     .bind(account.as_bytes().as_slice())
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut *store.read().await?)
     .await
     .map_err(get)?;
-    let household = match row {
-        None => None,
-        Some(row) => {
-            let owner = AccountId(uuid(row.try_get("owner").map_err(get)?, "household owner")?);
-            Some(HouseholdPlan {
-                household: HouseholdId(uuid(row.try_get("id").map_err(get)?, "household id")?),
-                period: period(&row)?,
-                owner_seat: seat_plan(&mut tx, owner).await?,
-            })
-        }
+    let mut facts = PlanFacts {
+        seat: None,
+        household: None,
     };
-    Ok(PlanFacts { seat, household })
+    let mut owner_seat = None;
+    for row in &rows {
+        let plan: i64 = row.try_get("plan").map_err(get)?;
+        match plan {
+            0 | 2 => {
+                let seat = Some(OrgPlan {
+                    org: OrgId(uuid(row.try_get("org").map_err(get)?, "organization id")?),
+                    period: period(row)?,
+                    policy: policy(row)?,
+                });
+                if plan == 0 {
+                    facts.seat = seat
+                } else {
+                    owner_seat = seat
+                }
+            }
+            _ => {
+                facts.household = Some(HouseholdPlan {
+                    household: HouseholdId(uuid(row.try_get("household").map_err(get)?, "household id")?),
+                    period: period(row)?,
+                    owner_seat: None,
+                });
+            }
+        }
+    }
+    if let Some(household) = &mut facts.household {
+        household.owner_seat = owner_seat;
+    }
+    Ok(facts)
 }
