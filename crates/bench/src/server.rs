@@ -122,6 +122,15 @@ impl BenchServer {
         (self.store.batches.drain(), self.blobs.puts.drain())
     }
 
+    /// The session reads, plan reads and encounter writes since the last call.
+    pub fn reads(&self) -> (CallStats, CallStats, CallStats) {
+        (
+            self.store.session_reads.drain(),
+            self.store.plan_reads.drain(),
+            self.store.encounter_writes.drain(),
+        )
+    }
+
     /// Stops taking requests, lets the log drain, and removes the directory.
     pub async fn stop(self) -> Result<()> {
         self.stop_http.cancel();

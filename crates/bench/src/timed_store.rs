@@ -31,6 +31,11 @@ pub struct TimedStore {
     pub encounter_writes: Calls,
     /// One record per `household_of` (what an alert reads to find who to tell).
     pub household_reads: Calls,
+    /// One record per `session_account` (every signed-in request's first read), and per
+    /// `plan_facts` (what an attorney request reads before it is asked), for
+    /// `attorney-dispatch`.
+    pub session_reads: Calls,
+    pub plan_reads: Calls,
 }
 
 impl TimedStore {
@@ -40,6 +45,8 @@ impl TimedStore {
             batches: Calls::default(),
             encounter_writes: Calls::default(),
             household_reads: Calls::default(),
+            session_reads: Calls::default(),
+            plan_reads: Calls::default(),
         }
     }
 }
@@ -74,7 +81,10 @@ impl Store for TimedStore {
         self.inner.create_session(session).await
     }
     async fn session_account(&self, token_sha256: &[u8; 32], now_us: i64) -> Result<Option<Account>, StoreError> {
-        self.inner.session_account(token_sha256, now_us).await
+        let start = Instant::now();
+        let result = self.inner.session_account(token_sha256, now_us).await;
+        self.session_reads.record(start.elapsed(), 1);
+        result
     }
     async fn delete_session(&self, token_sha256: &[u8; 32]) -> Result<(), StoreError> {
         self.inner.delete_session(token_sha256).await
@@ -246,7 +256,10 @@ impl Store for TimedStore {
         self.inner.set_org_plan(org, period, seats).await
     }
     async fn plan_facts(&self, account: AccountId) -> Result<PlanFacts, StoreError> {
-        self.inner.plan_facts(account).await
+        let start = Instant::now();
+        let result = self.inner.plan_facts(account).await;
+        self.plan_reads.record(start.elapsed(), 1);
+        result
     }
     async fn apply_billing_event(&self, event: &BillingEvent) -> Result<BillingOutcome, StoreError> {
         self.inner.apply_billing_event(event).await
