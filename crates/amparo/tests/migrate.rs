@@ -1,8 +1,8 @@
 //! `amparo migrate-store` with real parts: a single node on SQLite and local files makes real data
 //! through the API, is stopped, and is copied into a throwaway PostgreSQL database and an S3 bucket
 //! on s3s-fs; a node started on the copy with the same key files serves the same people and the
-//! same log. Also: the refusals (a node still serving, a target holding other data) and a second
-//! run over a finished copy.
+//! same log. Also: the refusals (a node still serving, a target holding other data), a second
+//! run over a finished copy, and a chunk damaged in the bucket found by the checks.
 
 mod common;
 #[allow(dead_code)]
@@ -57,7 +57,7 @@ async fn a_single_node_moves_to_postgres_and_s3_and_its_evidence_still_verifies(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_target_holding_other_data_is_refused_and_a_finished_copy_is_only_checked_again() {
+async fn a_target_holding_other_data_is_refused_and_a_finished_copy_is_checked_again() {
     postgres::with_fresh_database(|database_url| async move {
         let s3 = S3Fs::start();
         let (first, second) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));

@@ -27,6 +27,8 @@ use uuid::Uuid;
 
 /// Objects read back at once.
 const AT_ONCE: usize = 8;
+/// Chunk rows read at once.
+const CHUNK_PAGE: i64 = 10_000;
 /// Problems listed before the rest are only counted.
 const LISTED: usize = 10;
 
@@ -159,26 +161,38 @@ pub async fn log(store: Arc<dyn Store>, data_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every chunk's bytes, read back from the bucket and hashed.
+/// Every chunk's bytes, read back from the bucket and hashed, a page of rows at a time.
 pub async fn chunks(target: &PgPool, blobs: &dyn ObjectStore) -> anyhow::Result<()> {
-    let rows = sqlx::query(
-        "SELECT recording, byte_offset, length, sha256, chain, received_at_us, leaf_index FROM chunks ORDER BY leaf_index",
-    )
-    .fetch_all(target)
-    .await
-    .context("reading the copied chunk rows")?;
-    let chunks = rows.iter().map(chunk_of).collect::<anyhow::Result<Vec<Chunk>>>()?;
-    let mut progress = Progress::start("chunks read back and hashed", chunks.len() as u64);
-    let mut problems = Vec::new();
-    let mut checked = futures::stream::iter(&chunks)
-        .map(|chunk| check_chunk(blobs, chunk))
-        .buffer_unordered(AT_ONCE);
-    while let Some(problem) = checked.next().await {
-        problems.extend(problem);
-        progress.advance(1);
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM chunks")
+        .fetch_one(target)
+        .await
+        .context("counting the copied chunk rows")?;
+    let mut progress = Progress::start("chunks read back and hashed", u64::try_from(total).unwrap_or_default());
+    let mut problems = Problems::default();
+    let mut next_index = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT recording, byte_offset, length, sha256, chain, received_at_us, leaf_index FROM chunks \
+             WHERE leaf_index >= $1 ORDER BY leaf_index LIMIT $2",
+        )
+        .bind(next_index)
+        .bind(CHUNK_PAGE)
+        .fetch_all(target)
+        .await
+        .context("reading the copied chunk rows")?;
+        let chunks = rows.iter().map(chunk_of).collect::<anyhow::Result<Vec<Chunk>>>()?;
+        let Some(last) = chunks.last() else { break };
+        next_index = i64::try_from(last.leaf_index)? + 1;
+        let mut checked = futures::stream::iter(&chunks)
+            .map(|chunk| check_chunk(blobs, chunk))
+            .buffer_unordered(AT_ONCE);
+        while let Some(problem) = checked.next().await {
+            problems.note(problem);
+            progress.advance(1);
+        }
     }
     progress.finish();
-    refuse_problems("chunks", problems)
+    problems.refuse("chunks")
 }
 
 fn chunk_of(row: &sqlx::postgres::PgRow) -> anyhow::Result<Chunk> {
@@ -223,31 +237,47 @@ pub async fn photos(target: &PgPool, blobs: &dyn ObjectStore) -> anyhow::Result<
         .fetch_all(target)
         .await
         .context("reading the copied photo rows")?;
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for row in &rows {
         let (report, id, size): (Uuid, Uuid, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         let key = photo_blob_key(amparo_core::ids::ReportId(report), amparo_core::ids::PhotoId(id));
         match blobs.head(&key.as_str().into()).await {
             Ok(meta) if i64::try_from(meta.size).ok() == Some(size) => {}
-            Ok(meta) => problems.push(format!("{key}: {} bytes, the row says {size}", meta.size)),
-            Err(error) => problems.push(format!("{key}: {error}")),
+            Ok(meta) => problems.note(Some(format!("{key}: {} bytes, the row says {size}", meta.size))),
+            Err(error) => problems.note(Some(format!("{key}: {error}"))),
         }
     }
-    refuse_problems("report photos", problems)?;
+    problems.refuse("report photos")?;
     println!("  report photos: {} in the bucket, each of its row's size", rows.len());
     Ok(())
 }
 
-fn refuse_problems(what: &str, problems: Vec<String>) -> anyhow::Result<()> {
-    if problems.is_empty() {
-        return Ok(());
+/// What failed a check: the first few in words, the rest counted.
+#[derive(Debug, Default)]
+struct Problems {
+    count: u64,
+    listed: Vec<String>,
+}
+
+impl Problems {
+    fn note(&mut self, problem: Option<String>) {
+        let Some(problem) = problem else { return };
+        self.count += 1;
+        if self.listed.len() < LISTED {
+            self.listed.push(problem);
+        }
     }
-    let listed: Vec<&str> = problems.iter().take(LISTED).map(String::as_str).collect();
-    bail!(
-        "{} {what} in the target do not match (delete those objects from the bucket and run migrate-store again, \
-         which sends what is missing; if they are wrong in the node's media directory too, it is damaged):\n  {}{}",
-        problems.len(),
-        listed.join("\n  "),
-        if problems.len() > LISTED { "\n  ..." } else { "" }
-    )
+
+    fn refuse(self, what: &str) -> anyhow::Result<()> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        bail!(
+            "{} {what} in the target do not match (delete those objects from the bucket and run migrate-store again, \
+             which sends what is missing; if they are wrong in the node's media directory too, it is damaged):\n  {}{}",
+            self.count,
+            self.listed.join("\n  "),
+            if self.count > LISTED as u64 { "\n  ..." } else { "" }
+        )
+    }
 }

@@ -23,26 +23,24 @@ pub struct MediaCopied {
     pub already_there: u64,
 }
 
-/// Every object in `from`, sorted by key (so a rerun walks them in the same order).
-pub async fn list(from: &dyn ObjectStore) -> anyhow::Result<Vec<ObjectMeta>> {
-    let mut objects: Vec<ObjectMeta> = from
-        .list(None)
-        .try_collect()
+/// How many objects `from` holds (a listing is read twice rather than kept: a node's media
+/// directory may hold millions of chunks).
+pub async fn count(from: &dyn ObjectStore) -> anyhow::Result<u64> {
+    from.list(None)
+        .try_fold(0u64, |n, _| async move { Ok(n + 1) })
         .await
-        .context("listing the node's media directory")?;
-    objects.sort_by(|a, b| a.location.cmp(&b.location));
-    Ok(objects)
+        .context("listing the node's media directory")
 }
 
-pub async fn copy_all(
-    objects: &[ObjectMeta],
-    from: &dyn ObjectStore,
-    to: &dyn ObjectStore,
-) -> anyhow::Result<MediaCopied> {
-    let mut progress = Progress::start("media objects", objects.len() as u64);
+pub async fn copy_all(from: &dyn ObjectStore, to: &dyn ObjectStore, total: u64) -> anyhow::Result<MediaCopied> {
+    let mut progress = Progress::start("media objects", total);
     let mut copied = MediaCopied::default();
-    let mut results = futures::stream::iter(objects)
-        .map(|object| copy_one(object, from, to))
+    let mut results = from
+        .list(None)
+        .map(|listed| async move {
+            let object = listed.context("listing the node's media directory")?;
+            copy_one(&object, from, to).await
+        })
         .buffer_unordered(AT_ONCE);
     while let Some(sent) = results.next().await {
         match sent? {

@@ -104,9 +104,9 @@ pub async fn run(settings: Settings, sqlite: Option<PathBuf>) -> anyhow::Result<
     let copied = match local_media(data_dir) {
         Some(media) => {
             let from = blobs::open("", &settings.s3, data_dir).context("opening the node's media directory")?;
-            let objects = media::list(from.as_ref()).await?;
-            println!("  {} objects in {}", objects.len(), media.display());
-            media::copy_all(&objects, from.as_ref(), to.as_ref()).await?
+            let total = media::count(from.as_ref()).await?;
+            println!("  {total} objects in {}", media.display());
+            media::copy_all(from.as_ref(), to.as_ref(), total).await?
         }
         None => {
             println!(
