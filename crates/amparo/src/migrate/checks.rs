@@ -8,6 +8,7 @@
 //! - every chunk row: its object in the bucket has the row's length and SHA-256;
 //! - every report photo row: its object is in the bucket, of the row's size.
 
+use super::AT_ONCE;
 use super::progress::Progress;
 use super::source::Source;
 use super::tables::TablePlan;
@@ -25,8 +26,6 @@ use std::path::Path;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Objects read back at once.
-const AT_ONCE: usize = 8;
 /// Chunk rows read at once.
 const CHUNK_PAGE: i64 = 10_000;
 /// Problems listed before the rest are only counted.

@@ -6,13 +6,11 @@
 //! cut short (a crash, a dropped connection) continues where it stopped. Objects are never
 //! deleted from either side.
 
+use super::AT_ONCE;
 use super::progress::Progress;
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
-
-/// Objects copied at once: S3 round trips overlap, memory stays at a few chunks.
-const AT_ONCE: usize = 8;
 
 /// What the media copy did.
 #[derive(Debug, Default)]

@@ -42,6 +42,11 @@ use sqlx::postgres::PgPoolOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Objects sent or read back at once. Each S3 request waits mostly on the network, so many overlap
+/// (measured against s3s-fs on loopback: 8 at once read 5,000 chunks back in 9.2 s, 32 in 3.9 s);
+/// each holds one object in memory, at most `limits.max_chunk_bytes` (16 MiB by default).
+const AT_ONCE: usize = 16;
+
 /// The files that stay with the operator: they are not in the database or the bucket, and the new
 /// nodes need them in their own data directories.
 const KEY_FILES: [(&str, &str); 3] = [
