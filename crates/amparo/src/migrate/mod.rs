@@ -34,10 +34,11 @@ mod values;
 use crate::config::Settings;
 use crate::run::redact;
 use amparo_server::blobs::{self, BlobLocation};
-use amparo_store::Store;
 use amparo_store_postgres::PostgresStore;
 use anyhow::{Context, bail};
+use object_store::ObjectStore;
 use source::Source;
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,12 +64,7 @@ const KEY_FILES: [(&str, &str); 3] = [
 
 pub async fn run(settings: Settings, sqlite: Option<PathBuf>) -> anyhow::Result<()> {
     let database_url = target_database(&settings.database_url)?;
-    if !matches!(BlobLocation::parse(&settings.blob_url)?, BlobLocation::S3 { .. }) {
-        bail!(
-            "migrate-store copies the media into S3-compatible storage: give --blob-url s3://bucket/prefix (and the \
-             [s3] settings or AWS_* variables `amparo serve` will use)"
-        );
-    }
+    require_s3(&settings.blob_url)?;
     let data_dir = settings.data_dir.as_path();
     let database = sqlite.unwrap_or_else(|| data_dir.join("amparo.db"));
     println!(
@@ -82,55 +78,16 @@ pub async fn run(settings: Settings, sqlite: Option<PathBuf>) -> anyhow::Result<
     println!("1/5 Locking the SQLite database");
     let mut source = Source::open(&database).await?;
     println!("2/5 Preparing the PostgreSQL database");
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect(database_url)
-        .await
-        .with_context(|| format!("connecting to {}: check --database-url", redact(database_url)))?;
-    let store = PostgresStore::with_pool(pool.clone())
-        .await
-        .context("bringing the target database's schema up to date")?;
+    let (pool, store) = connect_target(database_url).await?;
     let plans = tables::plan(&mut source.connection, &pool).await?;
-    let target_has_rows = target_has_rows(&pool, &plans).await?;
-    if target_has_rows {
-        let compared = checks::compare_rows(&mut source, &pool, &plans).await?;
-        if !compared.differences.is_empty() {
-            bail!(
-                "the target database already holds data, and it is not a copy of this node ({}): migrate-store \
-                 writes only into an empty database. Create a new one (CREATE DATABASE) and give its URL",
-                compared.differences.first().map_or("", String::as_str)
-            );
-        }
-        println!("  the rows were copied by an earlier run: finishing the media and checking");
-    }
+    let copied_before = earlier_copy(&mut source, &pool, &plans).await?;
 
     println!("3/5 Copying the media");
-    let to = blobs::open(&settings.blob_url, &settings.s3, data_dir).context("opening the target bucket")?;
-    let copied = match local_media(data_dir) {
-        Some(media) => {
-            let from = blobs::open("", &settings.s3, data_dir).context("opening the node's media directory")?;
-            let total = media::count(from.as_ref()).await?;
-            println!("  {total} objects in {}", media.display());
-            media::copy_all(from.as_ref(), to.as_ref(), total).await?
-        }
-        None => {
-            println!(
-                "  no media directory at {}: nothing to copy",
-                data_dir.join("media").display()
-            );
-            media::MediaCopied::default()
-        }
-    };
-    println!(
-        "  {} objects: {} sent ({} bytes), {} already in the bucket",
-        copied.objects,
-        copied.objects - copied.already_there,
-        copied.bytes,
-        copied.already_there
-    );
+    let bucket = blobs::open(&settings.blob_url, &settings.s3, data_dir).context("opening the target bucket")?;
+    copy_media(&settings, bucket.as_ref()).await?;
 
     println!("4/5 Copying the rows (one transaction)");
-    if target_has_rows {
+    if copied_before {
         println!("  already done");
     } else {
         rows::copy_all(&mut source, &pool, &plans).await?;
@@ -138,10 +95,9 @@ pub async fn run(settings: Settings, sqlite: Option<PathBuf>) -> anyhow::Result<
 
     println!("5/5 Checking the copy");
     checks::rows(&mut source, &pool, &plans).await?;
-    let store: Arc<dyn Store> = Arc::new(store);
-    checks::log(store, data_dir).await?;
-    checks::chunks(&pool, to.as_ref()).await?;
-    checks::photos(&pool, to.as_ref()).await?;
+    checks::log(Arc::new(store), data_dir).await?;
+    checks::chunks(&pool, bucket.as_ref()).await?;
+    checks::photos(&pool, bucket.as_ref()).await?;
     source.close().await?;
     pool.close().await;
     print_next_steps(data_dir);
@@ -160,12 +116,67 @@ fn target_database(url: &str) -> anyhow::Result<&str> {
     }
 }
 
-fn local_media(data_dir: &Path) -> Option<PathBuf> {
-    let media = data_dir.join("media");
-    media.is_dir().then_some(media)
+fn require_s3(blob_url: &str) -> anyhow::Result<()> {
+    match BlobLocation::parse(blob_url)? {
+        BlobLocation::S3 { .. } => Ok(()),
+        BlobLocation::Local => bail!(
+            "migrate-store copies the media into S3-compatible storage: give --blob-url s3://bucket/prefix (and the \
+             [s3] settings or AWS_* variables `amparo serve` will use)"
+        ),
+    }
 }
 
-async fn target_has_rows(pool: &sqlx::PgPool, plans: &[tables::TablePlan]) -> anyhow::Result<bool> {
+/// The target database, its schema brought up to date as a node's first start would.
+async fn connect_target(url: &str) -> anyhow::Result<(PgPool, PostgresStore)> {
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to {}: check --database-url", redact(url)))?;
+    let store = PostgresStore::with_pool(pool.clone())
+        .await
+        .context("bringing the target database's schema up to date")?;
+    Ok((pool, store))
+}
+
+/// Whether the target already holds this node's complete copy (a run that committed the rows
+/// and stopped later); any other data in it is refused.
+async fn earlier_copy(source: &mut Source, pool: &PgPool, plans: &[tables::TablePlan]) -> anyhow::Result<bool> {
+    if !target_has_rows(pool, plans).await? {
+        return Ok(false);
+    }
+    let compared = checks::compare_rows(source, pool, plans).await?;
+    if let Some(difference) = compared.differences.first() {
+        bail!(
+            "the target database already holds data, and it is not a copy of this node ({difference}): \
+             migrate-store writes only into an empty database. Create a new one (CREATE DATABASE) and give its URL"
+        );
+    }
+    println!("  the rows were copied by an earlier run: finishing the media and checking");
+    Ok(true)
+}
+
+async fn copy_media(settings: &Settings, bucket: &dyn ObjectStore) -> anyhow::Result<()> {
+    let media = settings.data_dir.join("media");
+    if !media.is_dir() {
+        println!("  no media directory at {}: nothing to copy", media.display());
+        return Ok(());
+    }
+    let from = blobs::open("", &settings.s3, &settings.data_dir).context("opening the node's media directory")?;
+    let total = media::count(from.as_ref()).await?;
+    println!("  {total} objects in {}", media.display());
+    let copied = media::copy_all(from.as_ref(), bucket, total).await?;
+    println!(
+        "  {} objects: {} sent ({} bytes), {} already in the bucket",
+        copied.objects,
+        copied.objects - copied.already_there,
+        copied.bytes,
+        copied.already_there
+    );
+    Ok(())
+}
+
+async fn target_has_rows(pool: &PgPool, plans: &[tables::TablePlan]) -> anyhow::Result<bool> {
     for plan in plans {
         let query = format!("SELECT EXISTS (SELECT 1 FROM {})", tables::quoted(plan.name));
         let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(query))

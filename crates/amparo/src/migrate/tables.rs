@@ -68,8 +68,10 @@ pub const TABLES: &[Table] = &[
     table("observer_dispatches"),
 ];
 
-/// PostgreSQL tables that are not copied but derived: `log_size` is the number of log entries.
-pub const DERIVED: &[&str] = &["log_size"];
+/// PostgreSQL tables with no SQLite counterpart, not copied: `log_size` is derived from the log's
+/// entries (see `rows`). A PostgreSQL-only migration's table that a new deployment starts with
+/// empty (or as its migration fills it) goes here.
+pub const POSTGRES_ONLY: &[&str] = &["log_size"];
 
 /// Tables each database keeps for itself.
 pub fn is_internal(name: &str) -> bool {
@@ -139,10 +141,11 @@ pub async fn plan(source: &mut SqliteConnection, target: &PgPool) -> anyhow::Res
         }
     }
     for name in &target_tables {
-        if !known(name) && !DERIVED.contains(&name.as_str()) && !is_internal(name) {
+        if !known(name) && !POSTGRES_ONLY.contains(&name.as_str()) && !is_internal(name) {
             bail!(
-                "the PostgreSQL database has a table {name:?} that migrate-store would leave empty: \
-                 is it the database of another application? Give an empty database made for Amparo"
+                "the PostgreSQL database has a table {name:?} that migrate-store does not know: is it the database \
+                 of another application? Give an empty database made for Amparo. (A new Amparo table: add it to \
+                 migrate::tables::TABLES or POSTGRES_ONLY.)"
             );
         }
     }
