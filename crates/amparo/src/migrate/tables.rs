@@ -263,9 +263,8 @@ mod tests {
     use super::*;
     use sqlx::Connection;
 
-    /// The check that fails when a SQLite migration adds a table and nobody adds it to [`TABLES`].
-    #[tokio::test]
-    async fn every_table_of_the_sqlite_schema_is_copied() {
+    /// A database with this binary's SQLite schema and no rows (kept while the folder lives).
+    async fn fresh_schema() -> (tempfile::TempDir, SqliteConnection) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("amparo.db");
         amparo_store_sqlite::SqliteStore::open(&path)
@@ -274,7 +273,14 @@ mod tests {
             .close()
             .await;
         let url = format!("sqlite://{}", path.display());
-        let mut connection = SqliteConnection::connect(&url).await.expect("open");
+        let connection = SqliteConnection::connect(&url).await.expect("open");
+        (dir, connection)
+    }
+
+    /// The check that fails when a SQLite migration adds a table and nobody adds it to [`TABLES`].
+    #[tokio::test]
+    async fn every_table_of_the_sqlite_schema_is_copied() {
+        let (_dir, mut connection) = fresh_schema().await;
         let tables = sqlite_tables(&mut connection).await.expect("tables");
         let forgotten: Vec<&String> = tables
             .iter()
@@ -290,6 +296,29 @@ mod tests {
             .filter(|name| !tables.iter().any(|t| t == name))
             .collect();
         assert!(gone.is_empty(), "listed but not in the schema: {gone:?}");
+    }
+
+    /// Rows are inserted in list order with the target's foreign keys checked: a parent listed
+    /// after its child fails the copy as soon as the child has rows.
+    #[tokio::test]
+    async fn parents_are_listed_before_their_children() {
+        let (_dir, mut connection) = fresh_schema().await;
+        let position = |name: &str| TABLES.iter().position(|t| t.name == name);
+        for (index, table) in TABLES.iter().enumerate() {
+            let parents: Vec<String> = sqlx::query_scalar("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)")
+                .bind(table.name)
+                .fetch_all(&mut connection)
+                .await
+                .expect("foreign keys");
+            for parent in parents {
+                let at = position(&parent).unwrap_or_else(|| panic!("{parent} is not listed"));
+                assert!(
+                    at <= index,
+                    "{} refers to {parent}, which is listed after it in migrate::tables::TABLES",
+                    table.name
+                );
+            }
+        }
     }
 
     #[test]
