@@ -1,8 +1,9 @@
 //! `amparo migrate-store` with real parts: a single node on SQLite and local files makes real data
 //! through the API, is stopped, and is copied into a throwaway PostgreSQL database and an S3 bucket
 //! on s3s-fs; a node started on the copy with the same key files serves the same people and the
-//! same log. Also: the refusals (a node still serving, a target holding other data), a second
-//! run over a finished copy, and a chunk damaged in the bucket found by the checks.
+//! same log. Also: a run killed as it copies the rows and run again, the refusals (a node still
+//! serving, a target holding other data), a second run over a finished copy, a chunk missing from
+//! the bucket sent again and one damaged there found by the checks.
 
 mod common;
 #[allow(dead_code)]
@@ -13,6 +14,7 @@ mod postgres;
 mod s3fs;
 
 use common::{Amparo, bundle_media};
+use object_store::ObjectStoreExt;
 use reqwest::{Method, StatusCode};
 use s3fs::S3Fs;
 use serde_json::{Value, json};
@@ -69,6 +71,9 @@ async fn a_target_holding_other_data_is_refused_and_a_finished_copy_is_checked_a
             node.send_chunk(&token, &upload, 0, noise(3_000, 9)).await;
             node.kill_hard();
         }
+        // Killed as it starts on the rows: the rows are one transaction, so the target holds all
+        // or nothing of them, and the next run finishes the copy.
+        kill_at_rows(first.path(), &database_url, &s3, "shared");
         let copied = migrate_store(first.path(), &database_url, &s3, "shared");
         assert!(copied.status.success(), "{}", said(&copied));
 
@@ -83,6 +88,32 @@ async fn a_target_holding_other_data_is_refused_and_a_finished_copy_is_checked_a
         assert!(
             report.contains("0 sent"),
             "the media already there is not sent again:\n{report}"
+        );
+
+        // A chunk missing from the bucket is sent again; one damaged there (same size, other
+        // bytes) is found by reading it back.
+        let bucket = s3.open("shared");
+        let chunk: object_store::path::Path = s3
+            .stored_keys("shared")
+            .into_iter()
+            .find(|key| key.starts_with("recordings/"))
+            .expect("a chunk in the bucket")
+            .as_str()
+            .into();
+        bucket.delete(&chunk).await.expect("delete the chunk");
+        let resent = migrate_store(first.path(), &database_url, &s3, "shared");
+        assert!(resent.status.success(), "{}", said(&resent));
+        assert!(said(&resent).contains("1 sent"), "{}", said(&resent));
+        bucket
+            .put(&chunk, noise(3_000, 10).into())
+            .await
+            .expect("overwrite the chunk");
+        let damaged = migrate_store(first.path(), &database_url, &s3, "shared");
+        assert!(!damaged.status.success(), "a damaged chunk fails the check");
+        assert!(
+            said(&damaged).contains("do not hash to the SHA-256 in the log"),
+            "{}",
+            said(&damaged)
         );
 
         let to_sqlite = migrate_store_to(first.path(), "sqlite:///tmp/x.db", &s3.blob_url("x"), &s3);
@@ -306,17 +337,41 @@ fn migrate_store(data_dir: &Path, database_url: &str, s3: &S3Fs, prefix: &str) -
 }
 
 fn migrate_store_to(data_dir: &Path, database_url: &str, blob_url: &str, s3: &S3Fs) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_amparo"))
+    let output = command(data_dir, database_url, blob_url, s3)
+        .output()
+        .expect("amparo migrate-store runs");
+    println!("{}", said(&output));
+    output
+}
+
+/// `amparo migrate-store` from `data_dir` into `database_url` and `blob_url` on `s3`.
+fn command(data_dir: &Path, database_url: &str, blob_url: &str, s3: &S3Fs) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_amparo"));
+    command
         .arg("migrate-store")
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--database-url", database_url, "--blob-url", blob_url])
         .envs(s3_env(s3))
-        .env("RUST_LOG", "warn")
-        .output()
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Runs migrate-store and kills it (SIGKILL) as soon as it says it is copying the rows.
+fn kill_at_rows(data_dir: &Path, database_url: &str, s3: &S3Fs, prefix: &str) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command(data_dir, database_url, &s3.blob_url(prefix), s3)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .expect("amparo migrate-store runs");
-    println!("{}", said(&output));
-    output
+    let stdout = child.stdout.take().expect("stdout");
+    for line in BufReader::new(stdout).lines() {
+        if line.expect("a line").starts_with("4/5") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    child.wait().expect("reaped");
 }
 
 fn s3_env(s3: &S3Fs) -> Vec<(String, String)> {
