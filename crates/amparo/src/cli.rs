@@ -34,6 +34,9 @@ pub enum Command {
     Config,
     /// Operator commands on the store.
     Admin(AdminCommand),
+    /// Copy a single node's SQLite database and media directory into an empty PostgreSQL database
+    /// and an S3 bucket, then check the copy. Stop the node first. See docs/migrate-store.md.
+    MigrateStore(MigrateFlags),
 }
 
 /// Flags that override the config file and environment.
@@ -52,6 +55,35 @@ pub struct ServeFlags {
     /// <data_dir>/media.
     #[arg(long)]
     pub blob_url: Option<String>,
+}
+
+/// The source (a single node's data directory) and the target (PostgreSQL and S3).
+#[derive(Debug, Default, Args)]
+pub struct MigrateFlags {
+    /// The single node's data directory: its amparo.db, media/ and key files.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The SQLite database to copy, when it is not <data_dir>/amparo.db.
+    #[arg(long, value_name = "PATH")]
+    pub sqlite: Option<PathBuf>,
+    /// The target: an empty PostgreSQL database, postgres://user@host/database.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// The target for the media: s3://bucket/prefix, reached with the [s3] settings or AWS_*.
+    #[arg(long)]
+    pub blob_url: Option<String>,
+}
+
+impl MigrateFlags {
+    /// The layered settings read these as `serve` does: the target is what the nodes will use.
+    pub fn settings_flags(&self) -> ServeFlags {
+        ServeFlags {
+            listen: None,
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            blob_url: self.blob_url.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

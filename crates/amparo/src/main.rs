@@ -8,12 +8,15 @@
 //! - [`keyfile`]: the log's signing key in the data directory.
 //! - [`admin`]: operator commands that work on the store directly; [`admin_plans`] those for
 //!   organizations and plan periods.
+//! - [`migrate`]: `migrate-store`, a single node's SQLite and media copied into PostgreSQL and S3,
+//!   then checked (its own module map).
 
 mod admin;
 mod admin_plans;
 mod cli;
 mod config;
 mod keyfile;
+mod migrate;
 mod run;
 
 use clap::Parser;
@@ -72,6 +75,10 @@ async fn tokio_main(config_file: Option<std::path::PathBuf>, command: cli::Comma
         cli::Command::Admin(admin) => {
             let settings = config::load(config_file.as_deref(), &admin.flags)?;
             admin::run(settings, admin.action).await
+        }
+        cli::Command::MigrateStore(flags) => {
+            let settings = config::load(config_file.as_deref(), &flags.settings_flags())?;
+            migrate::run(settings, flags.sqlite).await
         }
         cli::Command::Config | cli::Command::Verify { .. } => Ok(()),
     }

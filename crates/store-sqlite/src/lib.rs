@@ -86,8 +86,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// The schema, embedded at build time and applied on open.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The schema, embedded at build time and applied on open. Public so that `amparo migrate-store`
+/// can tell whether a database it copies from is at this schema.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a statement waits for a lock held by another process (an admin command on the same
 /// file, a backup) before failing.
