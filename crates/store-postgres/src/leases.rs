@@ -4,6 +4,9 @@
 //! a holder that dies (killed, its machine gone, its connection cut) frees the lease for the next
 //! node's attempt; a holder whose session stops answering counts its lease lost and steps down.
 //!
+//! An attempt that finds the lease taken keeps its session for the next attempt ([`Spare`]), so a
+//! node waiting for a lease does not open a session every second.
+//!
 //! The holder's note (`leases` table) is written on the locking session itself, so it is only
 //! ever written by a session that holds the lock: the last note is the last holder's.
 //!
@@ -14,6 +17,8 @@ use crate::PostgresStore;
 use crate::convert::from_sqlx;
 use amparo_store::{LeaseHold, StoreError};
 use sqlx::{Connection, PgConnection};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 
@@ -27,19 +32,62 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 const LOCK: &str = "SELECT pg_try_advisory_lock(hashtextextended('amparo lease: ' || $1, 0))";
 const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtextextended('amparo lease: ' || $1, 0))";
 
+/// Most idle sessions kept for later attempts (one per lease a node campaigns for is plenty).
+const SPARE_SESSIONS: usize = 4;
+
+/// Sessions of attempts that found their lease taken, for the next attempt: a node that does not
+/// hold a lease tries every second, and a new session each time would cost the server a backend
+/// each time.
+#[derive(Clone, Default)]
+pub(crate) struct Spare(Arc<Mutex<Vec<PgConnection>>>);
+
+impl fmt::Debug for Spare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Spare").field(&self.lock().len()).finish()
+    }
+}
+
+impl Spare {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PgConnection>> {
+        // A list of idle sessions: consistent whatever panicked while holding it.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn take(&self) -> Option<PgConnection> {
+        self.lock().pop()
+    }
+
+    /// Keeps an idle session (one that holds no lock), or closes it if enough are kept.
+    async fn keep(&self, session: PgConnection) {
+        let extra = {
+            let mut spare = self.lock();
+            if spare.len() < SPARE_SESSIONS {
+                spare.push(session);
+                None
+            } else {
+                Some(session)
+            }
+        };
+        if let Some(session) = extra {
+            // Closing is all there is to clean up; a failed goodbye changes nothing.
+            let _ = session.close().await;
+        }
+    }
+}
+
 pub(crate) async fn acquire(store: &PostgresStore, name: &str, holder: &str) -> Result<Option<LeaseHold>, StoreError> {
     let what = || format!("taking the lease {name:?}");
-    let mut session = PgConnection::connect_with(&store.pool.connect_options())
-        .await
-        .map_err(|e| from_sqlx(e, &what()))?;
-    let taken: bool = sqlx::query_scalar(LOCK)
-        .bind(name)
-        .fetch_one(&mut session)
-        .await
-        .map_err(|e| from_sqlx(e, &what()))?;
+    // A kept session may have died meanwhile (a restarted server): then try once on a new one.
+    let kept = store.lease_sessions.take();
+    let (mut session, taken) = match kept {
+        Some(mut session) => match try_lock(&mut session, name).await {
+            Ok(taken) => (session, taken),
+            Err(_) => fresh_attempt(store, name).await.map_err(|e| from_sqlx(e, &what()))?,
+        },
+        None => fresh_attempt(store, name).await.map_err(|e| from_sqlx(e, &what()))?,
+    };
     if !taken {
-        // Closing the session is all there is to clean up; a failure to say goodbye changes nothing.
-        let _ = session.close().await;
+        store.lease_sessions.keep(session).await;
         return Ok(None);
     }
     sqlx::query(
@@ -56,6 +104,17 @@ pub(crate) async fn acquire(store: &PostgresStore, name: &str, holder: &str) -> 
     let (release, released) = oneshot::channel::<()>();
     tokio::spawn(keep(session, name.to_owned(), lost_tx, released));
     Ok(Some(LeaseHold::new(name, lost, release)))
+}
+
+/// One attempt on a new session.
+async fn fresh_attempt(store: &PostgresStore, name: &str) -> Result<(PgConnection, bool), sqlx::Error> {
+    let mut session = PgConnection::connect_with(&store.pool.connect_options()).await?;
+    let taken = try_lock(&mut session, name).await?;
+    Ok((session, taken))
+}
+
+async fn try_lock(session: &mut PgConnection, name: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(LOCK).bind(name).fetch_one(session).await
 }
 
 pub(crate) async fn holder(store: &PostgresStore, name: &str) -> Result<Option<String>, StoreError> {

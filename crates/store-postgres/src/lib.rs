@@ -91,6 +91,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Sessions of lease attempts that found the lease taken, kept for the next attempt (a node
+    /// that does not hold a lease tries every second).
+    lease_sessions: leases::Spare,
 }
 
 impl PostgresStore {
@@ -114,7 +117,10 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migrating the database: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            lease_sessions: leases::Spare::default(),
+        })
     }
 
     /// Closes every connection, waiting for statements under way.
