@@ -131,3 +131,31 @@ async fn a_sequencer_whose_log_moved_under_it_steps_down_and_never_forks_the_tre
     })
     .await;
 }
+
+/// The endpoint other nodes forward appends to adds to the log only for a node holding the log's
+/// key: anyone else is refused before anything they sent is read.
+#[tokio::test]
+async fn only_nodes_holding_the_log_key_may_forward_appends() {
+    let server = TestServer::start().await;
+    let leaf = serde_json::json!({"leaf": hex::encode([1u8; 121]), "upload_expires_at_us": 0});
+    let forward = |token: Option<&str>| {
+        let request = server
+            .request(Method::POST, "/internal/v1/log/append", None)
+            .json(&leaf);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    };
+    crate::harness::problem(forward(None).send().await.expect("send"), 401).await;
+    let guessed = hex::encode([7u8; 32]);
+    crate::harness::problem(forward(Some(&guessed)).send().await.expect("send"), 401).await;
+    // Not even a malformed body is looked at first.
+    let garbage = server
+        .request(Method::POST, "/internal/v1/log/append", Some(&guessed))
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    crate::harness::problem(garbage, 401).await;
+}
