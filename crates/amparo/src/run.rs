@@ -7,7 +7,7 @@ use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
-use amparo_server::log::Log;
+use amparo_server::log::{Log, LogConfig};
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
 use amparo_store::Store;
@@ -63,9 +63,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // A chunk is acknowledged only once its bytes would survive a power cut (see `blobs::open`).
     let blobs = blobs::open(&settings.blob_url, &settings.s3, &settings.data_dir).context("opening the media store")?;
     let key = Arc::new(keyfile::load_or_create(&settings.data_dir, &settings.log.origin)?);
+    // Bound before the log starts: a node that takes the sequencer's lease advertises where it
+    // listens, and other nodes may forward to it at once.
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let address = listener.local_addr()?;
     let stop_log = CancellationToken::new();
-    let interval = Duration::from_millis(settings.log.checkpoint_interval_ms);
-    let (log, log_tasks) = Log::start(store.clone(), key, interval, stop_log.clone())
+    let log_config = LogConfig {
+        checkpoint_interval: Duration::from_millis(settings.log.checkpoint_interval_ms),
+        advertise_url: advertise_url(&settings, address),
+    };
+    let (log, log_tasks) = Log::start_node(store.clone(), key, log_config, stop_log.clone())
         .await
         .context("starting the log")?;
     let vapid = keyfile::load_or_create_vapid(&settings.data_dir)?;
@@ -88,10 +97,6 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("listening on {}", settings.listen))?;
-    let address = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("amparo listening on http://{address}");
     tracing::info!(%address, data_dir = %settings.data_dir.display(), "serving");
@@ -99,6 +104,24 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     stop_log.cancel();
     log_tasks.finish().await;
     Ok(())
+}
+
+/// The URL other nodes forward appends to: the setting, or `http://` and the bound address. An
+/// unspecified address (`0.0.0.0`) reaches nobody from elsewhere: such a node must set one.
+fn advertise_url(settings: &Settings, bound: std::net::SocketAddr) -> String {
+    let setting = settings.log.advertise_url.trim();
+    if !setting.is_empty() {
+        return setting.trim_end_matches('/').to_owned();
+    }
+    let shared_store = settings.database_url.trim().starts_with("postgres");
+    if shared_store && bound.ip().is_unspecified() {
+        tracing::warn!(
+            %bound,
+            "log.advertise_url is not set and this node listens on every address: with several nodes, set \
+             it to the URL the others reach this node at"
+        );
+    }
+    format!("http://{bound}")
 }
 
 async fn shutdown_signal() {

@@ -75,13 +75,7 @@ async fn upload_until_killed(
             .map(|i| (i as u64 ^ round ^ uploader as u64) as u8)
             .collect();
         acked.lock().expect("lock").in_flight.insert(uploader, chunk.clone());
-        let sent = client
-            .patch(format!("{base}{upload}"))
-            .bearer_auth(&token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", offset.to_string())
-            .body(chunk.clone())
+        let sent = common::tus_patch(&client, &format!("{base}{upload}"), &token, offset, chunk.clone())
             .send()
             .await;
         let Ok(response) = sent else { return };

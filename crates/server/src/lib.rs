@@ -9,10 +9,13 @@
 //!   invitations, emergency contacts, following an encounter, Web Push subscriptions,
 //!   organizations and their seats, the billing webhook, rapid-response reports, incidents,
 //!   watch areas and the vehicle registry, tus uploads, the evidence bundle, the
-//!   log (checkpoint, key, tiles, proofs), the OpenAPI document.
+//!   log (checkpoint, key, tiles, proofs), appends forwarded by other nodes to the sequencer, the
+//!   OpenAPI document.
 //! - [`blobs`]: the media's object store chosen by `blob_url` (local files, or S3-compatible);
 //!   chunks written under keys that name their SHA-256, read back from their stored rows.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
+//! - [`cluster`]: several nodes over one store: [`cluster::lease`], the lease that lets exactly
+//!   one node do a job (sequence the log, dispatch attorneys), with takeover.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
@@ -37,6 +40,7 @@ pub mod attorney;
 pub mod auth;
 pub mod blobs;
 pub mod clock;
+pub mod cluster;
 pub mod error;
 pub mod json;
 pub mod limits;
@@ -86,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::observers::routes())
         .merge(routes::uploads::routes())
         .merge(routes::log::routes())
+        .merge(routes::log_append::routes())
         .route("/api/v1/openapi.json", axum::routing::get(routes::openapi::document))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(web::routes())

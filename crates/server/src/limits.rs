@@ -86,6 +86,10 @@ pub struct LogSettings {
     /// How often a new checkpoint is signed while entries arrive, in milliseconds (at most 1000:
     /// receipts promise a checkpoint within a second).
     pub checkpoint_interval_ms: u64,
+    /// Several nodes on PostgreSQL: the URL the other nodes reach this one at, to forward their
+    /// appends while it sequences the log (docs/scale-out.md). Empty: `http://` and the address
+    /// it listens on.
+    pub advertise_url: String,
 }
 
 impl Default for LogSettings {
@@ -93,6 +97,7 @@ impl Default for LogSettings {
         Self {
             origin: "amparo.localhost/log".to_owned(),
             checkpoint_interval_ms: 250,
+            advertise_url: String::new(),
         }
     }
 }

@@ -69,9 +69,10 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// PostgreSQL tables with no SQLite counterpart, not copied: `log_size` is derived from the log's
-/// entries (see `rows`). A PostgreSQL-only migration's table that a new deployment starts with
-/// empty (or as its migration fills it) goes here.
-pub const POSTGRES_ONLY: &[&str] = &["log_size"];
+/// entries (see `rows`); `leases` names the node holding each cluster-wide job, which a new
+/// deployment's nodes take for themselves. A PostgreSQL-only migration's table that a new
+/// deployment starts with empty (or as its migration fills it) goes here.
+pub const POSTGRES_ONLY: &[&str] = &["log_size", "leases"];
 
 /// Tables each database keeps for itself.
 pub fn is_internal(name: &str) -> bool {

@@ -15,6 +15,17 @@ pub const NETNS_VAR: &str = "AMPARO_IN_NETNS";
 /// The password of every account the tests make.
 pub const PASSWORD: &str = "a long test password";
 
+/// A tus PATCH of `chunk` at `offset` to the upload at `url`, ready to send.
+pub fn tus_patch(client: &Client, url: &str, token: &str, offset: u64, chunk: Vec<u8>) -> reqwest::RequestBuilder {
+    client
+        .patch(url)
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", offset.to_string())
+        .body(chunk)
+}
+
 /// A running `amparo serve` process.
 pub struct Amparo {
     pub child: Child,

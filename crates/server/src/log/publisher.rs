@@ -1,7 +1,12 @@
 //! The checkpoint publisher: while the tree grows, signs a checkpoint every interval (at most a
 //! second, the promise every receipt makes) and stores it before anyone can fetch it.
+//!
+//! It runs beside the sequencer, on the node holding the sequencer's lease, and signs only what
+//! that sequencer committed: its frontier is always a prefix of the stored tree (it moves only
+//! after a commit, and is read back from the store after a failed one), so even a holder that
+//! lost its lease without noticing yet signs a tree consistent with every other checkpoint.
 
-use super::LogHead;
+use super::{LogHead, raise};
 use amparo_core::checkpoint;
 use amparo_core::keys::LogKey;
 use amparo_store::{Store, StoredCheckpoint};
@@ -14,7 +19,7 @@ pub(super) async fn run(
     store: Arc<dyn Store>,
     key: Arc<LogKey>,
     head: watch::Receiver<LogHead>,
-    published: watch::Sender<Option<Arc<StoredCheckpoint>>>,
+    published: Arc<watch::Sender<Option<Arc<StoredCheckpoint>>>>,
     interval: Duration,
     shutdown: CancellationToken,
 ) {
@@ -53,9 +58,7 @@ async fn publish_if_grown(
         published_at_us: crate::clock::now_us(),
     };
     match store.save_checkpoint(&stored).await {
-        Ok(()) => {
-            published.send_replace(Some(Arc::new(stored)));
-        }
+        Ok(()) => raise(published, Arc::new(stored)),
         // Not published; the next tick tries again.
         Err(error) => tracing::error!(%error, size, "could not store a checkpoint"),
     }

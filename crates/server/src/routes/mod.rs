@@ -16,6 +16,7 @@ pub mod households;
 pub mod incidents;
 pub mod invitations;
 pub mod log;
+pub mod log_append;
 pub mod observer_answers;
 pub mod observers;
 pub mod openapi;

@@ -5,12 +5,13 @@ use super::tus::{self, AMPARO_RECEIPT, UPLOAD_EXPIRES, UPLOAD_OFFSET};
 use crate::auth::CurrentAccount;
 use crate::clock::{http_date, now_us};
 use crate::error::ApiError;
+use crate::log::AppendError;
 use crate::routes::encounters::owned_encounter;
 use crate::state::AppState;
 use amparo_core::ids::{EncounterId, RecordingId};
 use amparo_core::leaf::{CHAIN_START, EvidenceLeaf, chain_next, sha256};
 use amparo_core::receipt::Receipt;
-use amparo_store::Upload;
+use amparo_store::{StoreError, Upload};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -255,12 +256,7 @@ async fn accept_chunk(
         .log
         .append(leaf.clone(), expires_at_us)
         .await
-        .map_err(|e| match e {
-            crate::log::AppendError::Closed => {
-                ApiError::unavailable("The server is restarting: send this chunk again.")
-            }
-            crate::log::AppendError::Store(e) => ApiError::internal(e),
-        })?;
+        .map_err(append_refused)?;
     let receipt = Receipt::sign(state.log.key(), appended.index, appended.leaf_hash, received_at_us);
     upload.offset += length;
     upload.chain = leaf.chain_sha256;
@@ -272,6 +268,21 @@ async fn accept_chunk(
     }
     crate::live::publish_progress(state, &upload, received_at_us);
     Ok(upload_headers(StatusCode::NO_CONTENT, &upload, Some(&receipt)))
+}
+
+/// Why the log did not take a chunk, for the person's uploader.
+fn append_refused(error: AppendError) -> ApiError {
+    match error {
+        AppendError::Closed => ApiError::unavailable("The server is restarting: send this chunk again."),
+        AppendError::NotSequencer | AppendError::Unavailable(_) => {
+            ApiError::unavailable("The log is changing hands between servers: send this chunk again in a moment.")
+        }
+        // Another request (on another server) stored a chunk at this offset first.
+        AppendError::Store(StoreError::Conflict(_)) => ApiError::conflict(
+            "Another request stored a chunk at this offset first: ask for the upload's offset (HEAD) and resume from there.",
+        ),
+        AppendError::Store(error) => error.into(),
+    }
 }
 
 async fn declare_length(state: &AppState, upload: Upload, length: u64) -> Result<Upload, ApiError> {

@@ -119,6 +119,18 @@ impl TestServer {
     }
 
     pub async fn start_full(store: Arc<dyn Store>, dir: tempfile::TempDir, limits: Limits, services: Services) -> Self {
+        let key = LogKey::generate("test.amparo.local/log").expect("key");
+        Self::start_keyed(store, dir, limits, services, key).await
+    }
+
+    /// [`TestServer::start_full`] with the log's key given (a restart keeps its key).
+    async fn start_keyed(
+        store: Arc<dyn Store>,
+        dir: tempfile::TempDir,
+        limits: Limits,
+        services: Services,
+        key: LogKey,
+    ) -> Self {
         let media = dir.path().join("media");
         std::fs::create_dir_all(&media).expect("media dir");
         let blobs = Arc::new(
@@ -126,7 +138,7 @@ impl TestServer {
                 .expect("blob dir")
                 .with_fsync(true),
         );
-        Self::start_on(store, blobs, dir, limits, services).await
+        Self::start_with_key(store, blobs, dir, limits, services, key).await
     }
 
     /// A server whose media goes to `blobs` (e.g. S3), with its own log over `store`.
@@ -137,7 +149,19 @@ impl TestServer {
         limits: Limits,
         services: Services,
     ) -> Self {
-        let key = Arc::new(LogKey::generate("test.amparo.local/log").expect("key"));
+        let key = LogKey::generate("test.amparo.local/log").expect("key");
+        Self::start_with_key(store, blobs, dir, limits, services, key).await
+    }
+
+    async fn start_with_key(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn ObjectStore>,
+        dir: tempfile::TempDir,
+        limits: Limits,
+        services: Services,
+        key: LogKey,
+    ) -> Self {
+        let key = Arc::new(key);
         let stop_log = CancellationToken::new();
         let (log, log_tasks) = Log::start(store.clone(), key, Duration::from_millis(100), stop_log.clone())
             .await
@@ -217,7 +241,9 @@ impl TestServer {
                 .await
                 .expect("the same SQLite file, reopened"),
         );
-        Self::start_full(store, dir, limits, services).await
+        // The same log key, as a restarted node reads its key file again.
+        let key = LogKey::from_private_string(&self.node.log.key().to_private_string()).expect("the same key");
+        Self::start_keyed(store, dir, limits, services, key).await
     }
 
     pub fn url(&self, path: &str) -> String {

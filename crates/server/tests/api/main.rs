@@ -21,5 +21,6 @@ mod rapid_webhook;
 #[path = "../support/receiver.rs"]
 mod receiver;
 mod s3;
+mod sequencer;
 mod uploads;
 mod web;

@@ -3,7 +3,7 @@
 
 #[allow(dead_code)]
 #[path = "../../../store-postgres/tests/common/mod.rs"]
-mod postgres;
+pub(crate) mod postgres;
 #[path = "../support/s3fs.rs"]
 mod s3fs;
 

@@ -288,3 +288,37 @@ async fn creation_with_upload_and_upload_metadata_rules() {
         .expect("send");
     problem(too_big, 413).await;
 }
+
+/// Two nodes take a chunk for the same offset at the same moment (each under its own upload lock,
+/// so both pass the offset check): the log takes one, and the other person's uploader hears 409,
+/// the tus offset conflict it resumes from, never a server error. Racing chunks that land in one
+/// batch do not sink each other: exactly one of them is stored every time.
+#[tokio::test]
+async fn a_chunk_losing_a_race_between_nodes_gets_409() {
+    let a = TestServer::start_unthrottled().await;
+    let b = a.second_node().await;
+    let (token, _) = a.member().await;
+    let encounter = a.start_encounter(&token).await;
+    let mut lost_in_the_log = 0;
+    for round in 0..16u8 {
+        let upload = a.create_upload(&token, &encounter).await;
+        let (sent_a, sent_b) = tokio::join!(
+            a.patch(&token, &upload, 0, vec![round; 20_000]),
+            b.patch(&token, &upload, 0, vec![round ^ 0xff; 20_000])
+        );
+        let (winners, losers): (Vec<_>, Vec<_>) = [sent_a, sent_b].into_iter().partition(|r| r.status().is_success());
+        assert_eq!(winners.len(), 1, "round {round}: exactly one chunk is stored");
+        for loser in losers {
+            let body = problem(loser, 409).await;
+            let detail = body["detail"].as_str().unwrap_or_default().to_owned();
+            if detail.starts_with("Another request stored a chunk") {
+                lost_in_the_log += 1;
+            }
+        }
+    }
+    // Most rounds race past the offset check (the blob write takes a while): the log decides.
+    assert!(
+        lost_in_the_log > 0,
+        "no round was decided by the log: the race never happened"
+    );
+}
