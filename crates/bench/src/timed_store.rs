@@ -447,6 +447,12 @@ impl Store for TimedStore {
     async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError> {
         self.inner.open_observer_requests().await
     }
+    async fn observer_request(&self, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError> {
+        self.inner.observer_request(incident).await
+    }
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError> {
+        self.inner.lapse_observer(incident, observer, at_us).await
+    }
     async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError> {
         self.inner.add_observer(dispatch, audit).await
     }

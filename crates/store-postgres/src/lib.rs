@@ -531,6 +531,12 @@ impl Store for PostgresStore {
     async fn open_observer_requests(&self) -> Result<Vec<amparo_store::ObserverRequest>, StoreError> {
         observers::open(self).await
     }
+    async fn observer_request(&self, incident: IncidentId) -> Result<Option<amparo_store::ObserverRequest>, StoreError> {
+        observers::get(self, incident).await
+    }
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError> {
+        observers::lapse(self, incident, observer, at_us).await
+    }
     async fn add_observer(
         &self,
         dispatch: &amparo_store::ObserverDispatch,

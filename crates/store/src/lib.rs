@@ -482,11 +482,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn close_observer_request(&self, incident: IncidentId, at_us: i64) -> Result<(), StoreError>;
     /// The requests not closed, oldest first: what a restarted node asks for again.
     async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError>;
+    /// The incident's request, open or closed, read by its key.
+    async fn observer_request(&self, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError>;
+    /// Marks an observer who marked nothing in time as lapsed, if they are neither done nor
+    /// lapsed already (then nothing changes). Returns whether this call marked them.
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError>;
     /// Records an observer sent to an incident. `Conflict` if they were already sent there;
     /// `NotFound` if the incident or the account does not exist.
     async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError>;
     /// The observer marks they arrived or are done; returns the row after. `NotFound` if they
-    /// were not sent there; `Conflict` if already done, or (for arrived) already arrived.
+    /// were not sent there; `Conflict` if already done or lapsed, or (for arrived) already arrived.
     async fn mark_observer(
         &self,
         incident: IncidentId,
