@@ -77,7 +77,7 @@ export function photoGallery(listPath, { id, share = false } = {}) {
     mount(
       holder,
       h("p", { class: "hint" }, t("photos.count", { n: photos.length })),
-      h("ul", { class: "photo-list" }, photos.map((photo, i) => h("li", {}, figure(photo, i, share, error)))),
+      h("ul", { class: "photo-list" }, photos.map((photo, i) => h("li", {}, figure(photo, i, { share, remove }, error)))),
       error,
     );
     holder.hidden = false;
@@ -85,7 +85,7 @@ export function photoGallery(listPath, { id, share = false } = {}) {
   return holder;
 }
 
-function figure(photo, i, share, error) {
+function figure(photo, i, { share, remove }, error) {
   const img = h("img", { alt: t("photos.alt", { n: i + 1 }), width: photo.width, height: photo.height, loading: "lazy", decoding: "async" });
   load(photo.url, img);
   const parts = [img];
@@ -106,7 +106,25 @@ function figure(photo, i, share, error) {
     });
     parts.push(h("div", { class: "field check" }, box, h("label", { for: boxId }, t("photos.share"))));
   }
+  if (remove) parts.push(removeButton(photo, i, error));
   return h("figure", { class: "photo", dataset: { id: photo.id } }, parts);
+}
+
+/** Deletes the photo on the server, then takes it off the screen. */
+function removeButton(photo, i, error) {
+  const button = h("button", { type: "button", class: "secondary photo-delete", dataset: { photo: photo.id } }, t("photos.delete", { n: i + 1 }));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      await api(`/api/v1/photos/${encodeURIComponent(photo.id)}`, { method: "DELETE" });
+      button.closest("li")?.remove();
+    } catch (failure) {
+      error.textContent = problemText(failure);
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 async function load(url, img) {

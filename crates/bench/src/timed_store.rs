@@ -434,6 +434,15 @@ impl Store for TimedStore {
         self.inner.set_photo_shareable(id, shareable, audit).await
     }
 
+    async fn delete_report(&self, report: ReportId, reporter: AccountId) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.delete_report(report, reporter).await
+    }
+    async fn delete_report_photo(&self, photo: PhotoId, reporter: AccountId) -> Result<ReportPhoto, StoreError> {
+        self.inner.delete_report_photo(photo, reporter).await
+    }
+    async fn purge_report_photos(&self, decided_before_us: i64, limit: u32) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.purge_report_photos(decided_before_us, limit).await
+    }
     async fn request_observers(
         &self,
         request: &ObserverRequest,

@@ -466,6 +466,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         shareable: bool,
         audit: &ResponderAction,
     ) -> Result<ReportPhoto, StoreError>;
+    // --- Deleting reports and photos, and the purge (issue 6) ---
+    //
+    // Each returns the photos whose rows it removed: their bytes go from object storage after
+    // the commit. A report verified or merged into an incident leaves the incident as it was
+    // verified (its facts are the responders'); responders' actions stay in the audit log.
+
+    /// The reporter deletes their report: its photos' rows, its questions and the report, in one
+    /// transaction. `NotFound` unless `reporter` made it.
+    async fn delete_report(&self, report: ReportId, reporter: AccountId) -> Result<Vec<ReportPhoto>, StoreError>;
+    /// The reporter deletes a photo of one of their reports. `NotFound` unless it is theirs.
+    async fn delete_report_photo(&self, photo: PhotoId, reporter: AccountId) -> Result<ReportPhoto, StoreError>;
+    /// Deletes the rows of at most `limit` photos of reports rejected or expired at or before
+    /// `decided_before_us`.
+    async fn purge_report_photos(&self, decided_before_us: i64, limit: u32) -> Result<Vec<ReportPhoto>, StoreError>;
+
     // --- Legal observers (issue 6) ---
     //
     // Every write that is a responder's action logs it in the audit log in its own transaction.

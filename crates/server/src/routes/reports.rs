@@ -2,10 +2,10 @@
 //! only responders see unverified reports, and only they decide: verify (the report becomes an
 //! incident and its subscribers are alerted), merge into an incident, ask the reporter, reject
 //! with why. Every decision is written to the audit log with it. The reporter sees their own
-//! reports, their state and questions, and answers.
+//! reports, their state and questions, and answers, and deletes them (`report_deletes`).
 
 use super::accounts::ClientAddress;
-use super::report_decisions;
+use super::{report_decisions, report_deletes};
 use crate::auth::CurrentAccount;
 use crate::clock::now_us;
 use crate::error::ApiError;
@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports", post(create).get(queue))
         .route("/api/v1/reports/mine", get(mine))
-        .route("/api/v1/reports/{id}", get(read))
+        .route("/api/v1/reports/{id}", get(read).delete(report_deletes::delete_report))
         .route("/api/v1/reports/{id}/verify", post(report_decisions::verify))
         .route("/api/v1/reports/{id}/merge", post(report_decisions::merge))
         .route("/api/v1/reports/{id}/reject", post(report_decisions::reject))

@@ -14,6 +14,7 @@ mod households;
 mod log;
 mod observers;
 mod organizations;
+mod photo_erase;
 mod photos;
 mod push;
 mod rapid;

@@ -97,7 +97,10 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
         "reopen",
     );
     assert_eq!(reopened, request(second, 1, at + 4 * MINUTE));
-    ok(store.close_observer_request(second, at + 5 * MINUTE).await, "close again");
+    ok(
+        store.close_observer_request(second, at + 5 * MINUTE).await,
+        "close again",
+    );
     let closed = ok(store.observer_request(second).await, "observer_request");
     assert_eq!(
         closed.and_then(|r| r.closed_at_us),
@@ -156,7 +159,10 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
     conflict(mark(ObserverMark::Done, at + 10 * MINUTE).await, "done twice");
 
     assert!(
-        !ok(store.lapse_observer(first, observer.id, at + 10 * MINUTE).await, "lapse"),
+        !ok(
+            store.lapse_observer(first, observer.id, at + 10 * MINUTE).await,
+            "lapse"
+        ),
         "one who is done does not lapse"
     );
     observers_lapse(store, second, observer.id, &accept, at).await;
@@ -181,7 +187,13 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
 }
 
 /// An observer who lapsed is marked once, is no longer going, and no mark counts after it.
-async fn observers_lapse(store: &dyn Store, incident: IncidentId, observer: AccountId, audit: &ResponderAction, at: i64) {
+async fn observers_lapse(
+    store: &dyn Store,
+    incident: IncidentId,
+    observer: AccountId,
+    audit: &ResponderAction,
+    at: i64,
+) {
     let sent = ObserverDispatch {
         incident,
         observer,
@@ -192,22 +204,36 @@ async fn observers_lapse(store: &dyn Store, incident: IncidentId, observer: Acco
         lapsed_at_us: None,
     };
     ok(store.add_observer(&sent, audit).await, "add_observer");
-    assert!(ok(store.lapse_observer(incident, observer, at + 2 * MINUTE).await, "lapse"));
+    assert!(ok(
+        store.lapse_observer(incident, observer, at + 2 * MINUTE).await,
+        "lapse"
+    ));
     assert!(
-        !ok(store.lapse_observer(incident, observer, at + 3 * MINUTE).await, "lapse twice"),
+        !ok(
+            store.lapse_observer(incident, observer, at + 3 * MINUTE).await,
+            "lapse twice"
+        ),
         "lapsed once"
     );
     assert!(
-        !ok(store.lapse_observer(incident, AccountId::new(), at).await, "lapse nobody"),
+        !ok(
+            store.lapse_observer(incident, AccountId::new(), at).await,
+            "lapse nobody"
+        ),
         "nobody sent: nothing marked"
     );
     let rows = ok(store.observers_of(incident).await, "observers_of");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].lapsed_at_us, Some(at + 2 * MINUTE));
-    assert!(!rows[0].going() && !rows[0].went(), "lapsed before arriving: neither going nor gone");
+    assert!(
+        !rows[0].going() && !rows[0].went(),
+        "lapsed before arriving: neither going nor gone"
+    );
     for mark in [ObserverMark::Arrived, ObserverMark::Done] {
         conflict(
-            store.mark_observer(incident, observer, mark, at + 4 * MINUTE, audit).await,
+            store
+                .mark_observer(incident, observer, mark, at + 4 * MINUTE, audit)
+                .await,
             "a mark after lapsing",
         );
     }
