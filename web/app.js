@@ -66,6 +66,7 @@ import * as vehicles from "./screens/vehicles.js";
 import * as audit from "./screens/audit.js";
 import { startIncidentBanner } from "./screens/incident-banner.js";
 import { startObserverOffers } from "./screens/observer-offer.js";
+import { startOutbox } from "./lib/outbox.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -219,6 +220,7 @@ async function start() {
   }
   app.openEncounters = await recoverInterrupted();
   startUploader();
+  startOutbox();
   await route();
 }
 

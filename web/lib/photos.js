@@ -1,12 +1,12 @@
-// Report photos (issue 6): picking them on the report screen, sending them once the report
-// exists, and showing them to whoever the server lets see them. The server re-encodes every
+// Report photos (issue 6): picking them on the report screen (lib/outbox.js keeps and sends
+// them after their report), showing them to whoever the server lets see them. The server re-encodes every
 // photo and keeps none of its metadata (no place, time or phone); the app sends the file as it
 // is and never reads or shows that metadata itself. Images are fetched with the session token
 // and shown from blob: URLs, since an <img> cannot carry the token.
 
 import { h, mount } from "./dom.js";
 import { t } from "./i18n.js";
-import { api, authHeaders, problemOf, NetworkError } from "./api.js";
+import { api, authHeaders, problemOf } from "./api.js";
 import { problemText } from "./rapid.js";
 
 /** The most photos the server takes per report (its `limits.max_photos_per_report` default). */
@@ -38,29 +38,12 @@ export function photoPicker(id) {
   };
 }
 
-/** Sends each file to the report, one at a time; resolves to the server's refusals, if any. */
-export async function sendPhotos(reportId, files) {
-  const refusals = [];
-  for (const file of files) {
-    try {
-      const response = await fetch(`/api/v1/reports/${encodeURIComponent(reportId)}/photos`, {
-        method: "POST",
-        headers: { ...authHeaders(), "Content-Type": file.type || "application/octet-stream" },
-        body: file,
-      });
-      if (!response.ok) throw await problemOf(response);
-    } catch (failure) {
-      refusals.push(problemText(failure instanceof TypeError ? new NetworkError(failure.message) : failure));
-    }
-  }
-  return refusals;
-}
-
 /**
  * The photos listed at `listPath`, as images. `share`: a responder's switch on each photo,
- * showing it to the incident's subscribers or not.
+ * showing it to the incident's subscribers or not. `remove`: the reporter's button on each
+ * photo that deletes it from the server (bytes and all).
  */
-export function photoGallery(listPath, { id, share = false } = {}) {
+export function photoGallery(listPath, { id, share = false, remove = false } = {}) {
   const holder = h("div", { class: "photos", id, hidden: true });
   const error = h("p", { class: "alert", role: "alert" });
   (async () => {

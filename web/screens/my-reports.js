@@ -9,6 +9,7 @@ import { t } from "../lib/i18n.js";
 import { api } from "../lib/api.js";
 import { kindLabel, stateLabel, problemText, when, refresher } from "../lib/rapid.js";
 import { photoGallery } from "../lib/photos.js";
+import { outboxList } from "./outbox-list.js";
 
 const EVERY_MS = 15_000;
 let stop = null;
@@ -43,13 +44,18 @@ export async function render() {
   const empty = h("p", { class: "hint", id: "my-reports-empty", hidden: true }, t("mine.empty"));
   await load();
   const timer = refresher(load, EVERY_MS, () => reports.filter((r) => r.state === "unverified").map((r) => r.expires_at));
-  stop = () => timer.stop();
+  const waiting = outboxList({ onChange: () => load().catch(() => {}) });
+  stop = () => {
+    timer.stop();
+    waiting.stop();
+  };
   return h(
     "section",
     { class: "screen my-reports" },
     h("h1", {}, t("mine.title")),
     h("p", { class: "hint" }, t("mine.lead")),
     error,
+    waiting.element,
     empty,
     list,
     h("a", { class: "button primary wide", href: "#/report", id: "new-report-link" }, t("mine.new")),

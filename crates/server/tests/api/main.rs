@@ -21,6 +21,7 @@ mod rapid;
 mod rapid_webhook;
 #[path = "../support/receiver.rs"]
 mod receiver;
+mod report_retries;
 mod s3;
 mod uploads;
 mod web;
