@@ -74,7 +74,7 @@ function figure(photo, i, { share, remove }, error) {
   const parts = [img];
   if (share) {
     const boxId = `photo-share-${photo.id}`;
-    const box = h("input", { type: "checkbox", id: boxId, checked: Boolean(photo.shareable) });
+    const box = h("input", { type: "checkbox", class: "big", id: boxId, checked: Boolean(photo.shareable) });
     box.addEventListener("change", async () => {
       box.disabled = true;
       error.textContent = "";

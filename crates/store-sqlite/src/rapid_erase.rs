@@ -37,7 +37,7 @@ pub(crate) async fn delete_report(
 ) -> Result<Vec<ReportPhoto>, StoreError> {
     let what = format!("deleting report {report}");
     let mut tx = store.write().await?;
-    if reporter_of(&mut *tx, report, &what).await? != Some(reporter) {
+    if reporter_of(&mut tx, report, &what).await? != Some(reporter) {
         return Err(StoreError::NotFound(format!("report {report} of account {reporter}")));
     }
     let rows = sqlx::query(concat!(

@@ -176,11 +176,14 @@ impl Service {
                 });
                 let _ = reply.send(declined);
             }
+            // A mark changes the incident page whether or not the request's status changes.
             Command::Arrived { responder, incident } => {
                 self.apply(Event::Arrived { responder, incident }).await;
+                self.announce(incident, true).await;
             }
             Command::Done { responder, incident } => {
                 self.apply(Event::Done { responder, incident }).await;
+                self.announce(incident, true).await;
             }
             Command::Cancel { incident } => {
                 self.apply(Event::Cancel { incident }).await;
@@ -206,7 +209,11 @@ impl Service {
             self.carry_out(effect).await;
         }
         for incident in touched {
-            self.announce(incident).await;
+            // A lapse changes who the page lists even when the request's status stays.
+            let lapsed_here = effects
+                .iter()
+                .any(|e| matches!(e, Effect::Lapsed { incident: i, .. } if *i == incident));
+            self.announce(incident, lapsed_here).await;
         }
         // Availability that ended by itself (it lapsed): the app's switch should go off.
         for responder in before.difference(&self.available_now()) {
@@ -312,7 +319,7 @@ impl Service {
 
     /// Tells whoever asked, and the observers on the way, how the request stands; closes it in
     /// the store once the dispatcher is done with it.
-    async fn announce(&mut self, incident: IncidentId) {
+    async fn announce(&mut self, incident: IncidentId, page_changed: bool) {
         let status = self.dispatcher.request_status(incident);
         let name = match &status {
             Some(RequestStatus::Offering { .. }) => "offering",
@@ -329,7 +336,7 @@ impl Service {
             .dispatched
             .as_ref()
             .is_some_and(|d| d.as_ref().is_ok_and(|row| row.incident == incident));
-        if !changed && !dispatched_here {
+        if !changed && !dispatched_here && !page_changed {
             return;
         }
         let mut told: BTreeSet<AccountId> = self.requesters.get(&incident).cloned().unwrap_or_default();

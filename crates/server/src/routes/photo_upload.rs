@@ -72,7 +72,7 @@ pub async fn upload(
             .map_err(refused)?
     };
     let photo = ReportPhoto {
-        id: chosen.unwrap_or_else(PhotoId::new),
+        id: chosen.unwrap_or_default(),
         report: report.id,
         width: clean.width,
         height: clean.height,

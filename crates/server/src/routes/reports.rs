@@ -88,7 +88,7 @@ pub async fn create(
     // Checked last, so a report refused for its content does not use up the allowance.
     state.rate_limits.check_report(account.0.id, address)?;
     let report = Report {
-        id: chosen.unwrap_or_else(ReportId::new),
+        id: chosen.unwrap_or_default(),
         reporter: account.0.id,
         kind,
         cell,
