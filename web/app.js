@@ -26,9 +26,10 @@
 //   follows their reports), triage.js (+ triage-actions.js, responder-incidents.js: responders),
 //   incidents.js (alerts near me, live) with incident-banner.js above other screens, watch.js
 //   (watch areas), vehicles.js (the registry, typed or spoken plates); lib/photos.js (report
-//   photos: picked, sent after the report, shown from the token-fetched bytes, shared by responders);
-//   screens/audit.js (`#/audit`: the responders' audit log, for admins).
-//   (watch areas), vehicles.js (the registry, typed or spoken plates).
+//   photos: picked, sent after the report, shown from the token-fetched bytes, shared by responders,
+//   deleted by their reporter); lib/outbox.js (every report kept on the phone first and sent when
+//   it can, once, with ids chosen on the phone) with screens/outbox-list.js ("waiting to send");
+//   screens/audit.js (`#/audit`: the responders' audit log, for admins, linked from home).
 // - Legal observers: lib/observers.js (availability, offers, answers); screens/observer-switch.js
 //   ("available near here" on triage), observer-offer.js (an offer above every screen),
 //   observers-section.js (who is on the way, on each incident a responder manages).
@@ -65,6 +66,7 @@ import * as vehicles from "./screens/vehicles.js";
 import * as audit from "./screens/audit.js";
 import { startIncidentBanner } from "./screens/incident-banner.js";
 import { startObserverOffers } from "./screens/observer-offer.js";
+import { startOutbox } from "./lib/outbox.js";
 
 const ROUTES = {
   "": { screen: home, private: true },
@@ -218,6 +220,7 @@ async function start() {
   }
   app.openEncounters = await recoverInterrupted();
   startUploader();
+  startOutbox();
   await route();
 }
 

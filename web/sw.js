@@ -55,6 +55,8 @@ const SHELL = [
   "/lib/rapid.js",
   "/lib/cellmap.js",
   "/lib/photos.js",
+  "/lib/outbox.js",
+  "/screens/outbox-list.js",
   "/screens/audit.js",
   "/screens/report.js",
   "/screens/my-reports.js",

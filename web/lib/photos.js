@@ -1,12 +1,12 @@
-// Report photos (issue 6): picking them on the report screen, sending them once the report
-// exists, and showing them to whoever the server lets see them. The server re-encodes every
+// Report photos (issue 6): picking them on the report screen (lib/outbox.js keeps and sends
+// them after their report), showing them to whoever the server lets see them. The server re-encodes every
 // photo and keeps none of its metadata (no place, time or phone); the app sends the file as it
 // is and never reads or shows that metadata itself. Images are fetched with the session token
 // and shown from blob: URLs, since an <img> cannot carry the token.
 
 import { h, mount } from "./dom.js";
 import { t } from "./i18n.js";
-import { api, authHeaders, problemOf, NetworkError } from "./api.js";
+import { api, authHeaders, problemOf } from "./api.js";
 import { problemText } from "./rapid.js";
 
 /** The most photos the server takes per report (its `limits.max_photos_per_report` default). */
@@ -38,29 +38,12 @@ export function photoPicker(id) {
   };
 }
 
-/** Sends each file to the report, one at a time; resolves to the server's refusals, if any. */
-export async function sendPhotos(reportId, files) {
-  const refusals = [];
-  for (const file of files) {
-    try {
-      const response = await fetch(`/api/v1/reports/${encodeURIComponent(reportId)}/photos`, {
-        method: "POST",
-        headers: { ...authHeaders(), "Content-Type": file.type || "application/octet-stream" },
-        body: file,
-      });
-      if (!response.ok) throw await problemOf(response);
-    } catch (failure) {
-      refusals.push(problemText(failure instanceof TypeError ? new NetworkError(failure.message) : failure));
-    }
-  }
-  return refusals;
-}
-
 /**
  * The photos listed at `listPath`, as images. `share`: a responder's switch on each photo,
- * showing it to the incident's subscribers or not.
+ * showing it to the incident's subscribers or not. `remove`: the reporter's button on each
+ * photo that deletes it from the server (bytes and all).
  */
-export function photoGallery(listPath, { id, share = false } = {}) {
+export function photoGallery(listPath, { id, share = false, remove = false } = {}) {
   const holder = h("div", { class: "photos", id, hidden: true });
   const error = h("p", { class: "alert", role: "alert" });
   (async () => {
@@ -77,7 +60,7 @@ export function photoGallery(listPath, { id, share = false } = {}) {
     mount(
       holder,
       h("p", { class: "hint" }, t("photos.count", { n: photos.length })),
-      h("ul", { class: "photo-list" }, photos.map((photo, i) => h("li", {}, figure(photo, i, share, error)))),
+      h("ul", { class: "photo-list" }, photos.map((photo, i) => h("li", {}, figure(photo, i, { share, remove }, error)))),
       error,
     );
     holder.hidden = false;
@@ -85,13 +68,13 @@ export function photoGallery(listPath, { id, share = false } = {}) {
   return holder;
 }
 
-function figure(photo, i, share, error) {
+function figure(photo, i, { share, remove }, error) {
   const img = h("img", { alt: t("photos.alt", { n: i + 1 }), width: photo.width, height: photo.height, loading: "lazy", decoding: "async" });
   load(photo.url, img);
   const parts = [img];
   if (share) {
     const boxId = `photo-share-${photo.id}`;
-    const box = h("input", { type: "checkbox", id: boxId, checked: Boolean(photo.shareable) });
+    const box = h("input", { type: "checkbox", class: "big", id: boxId, checked: Boolean(photo.shareable) });
     box.addEventListener("change", async () => {
       box.disabled = true;
       error.textContent = "";
@@ -106,7 +89,25 @@ function figure(photo, i, share, error) {
     });
     parts.push(h("div", { class: "field check" }, box, h("label", { for: boxId }, t("photos.share"))));
   }
+  if (remove) parts.push(removeButton(photo, i, error));
   return h("figure", { class: "photo", dataset: { id: photo.id } }, parts);
+}
+
+/** Deletes the photo on the server, then takes it off the screen. */
+function removeButton(photo, i, error) {
+  const button = h("button", { type: "button", class: "secondary photo-delete", dataset: { photo: photo.id } }, t("photos.delete", { n: i + 1 }));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      await api(`/api/v1/photos/${encodeURIComponent(photo.id)}`, { method: "DELETE" });
+      button.closest("li")?.remove();
+    } catch (failure) {
+      error.textContent = problemText(failure);
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 async function load(url, img) {

@@ -44,9 +44,11 @@ export async function render({ app }) {
 }
 
 /** The rapid-response network: report what you see, alerts near you, watch areas, plates; the
- * triage queue for responders. */
+ * triage queue for responders; the responders' audit log for server admins (the server asks
+ * too: the link only spares others a screen that would refuse them). */
 function community(app) {
   const link = (route, key, id) => h("a", { class: "button secondary", href: `#/${route}`, id }, t(key));
+  const roles = app.account.roles ?? [];
   return h(
     "nav",
     { class: "community", "aria-labelledby": "community-title" },
@@ -55,11 +57,12 @@ function community(app) {
     h(
       "div",
       { class: "actions" },
-      (app.account.roles ?? []).includes("responder") ? link("triage", "nav.triage", "triage-link") : null,
+      roles.includes("responder") ? link("triage", "nav.triage", "triage-link") : null,
       link("incidents", "nav.incidents", "incidents-link"),
       link("watch", "nav.watch", "watch-areas-link"),
       link("vehicles", "nav.vehicles", "vehicles-link"),
       link("my-reports", "nav.my-reports", "my-reports-home-link"),
+      roles.includes("admin") ? link("audit", "nav.audit", "audit-link") : null,
     ),
   );
 }

@@ -1,6 +1,6 @@
 // The "Observers" part of an incident a responder manages: where the request for legal
 // observers stands (asking, nobody near yet, on the way), who is on the way (a display name and
-// when they accepted, arrived, were done: nothing else), a button to ask (or ask for one more),
+// when they accepted, arrived, were done or were let go for marking nothing in time: nothing else), a button to ask (or ask for one more),
 // and, for the observer themselves, "I've arrived" and "I'm done". It redraws when the server
 // says the incident's observers changed.
 
@@ -32,7 +32,7 @@ export function observersSection(id) {
   };
   ask.addEventListener("click", () =>
     act(ask, async () => {
-      const asked = await api(path, { method: "POST", json: { observers: (current?.observers.length ?? 0) + 1 } });
+      const asked = await api(path, { method: "POST", json: { observers: (current?.request.sent ?? 0) + 1 } });
       status.textContent = asked.detail;
     }),
   );
@@ -40,8 +40,9 @@ export function observersSection(id) {
     const times = [t("observers.accepted", { time: when(observer.accepted_at) })];
     if (observer.arrived_at) times.push(t("observers.arrived_at", { time: when(observer.arrived_at) }));
     if (observer.done_at) times.push(t("observers.done_at", { time: when(observer.done_at) }));
+    if (observer.lapsed_at) times.push(t("observers.lapsed_at", { time: when(observer.lapsed_at) }));
     const mine = [];
-    if (observer.you && !observer.done_at) {
+    if (observer.you && !observer.done_at && !observer.lapsed_at) {
       if (!observer.arrived_at) {
         const arrived = h("button", { type: "button", class: "primary", id: `observer-arrived-${id}` }, t("observers.arrived"));
         arrived.addEventListener("click", () => act(arrived, () => api(`${path}/arrived`, { method: "POST", json: {} })));
@@ -53,7 +54,7 @@ export function observersSection(id) {
     }
     return h(
       "li",
-      { class: "observer", dataset: { you: observer.you ? "true" : "false", state: observer.done_at ? "done" : observer.arrived_at ? "arrived" : "on_the_way" } },
+      { class: "observer", dataset: { you: observer.you ? "true" : "false", state: observer.done_at ? "done" : observer.lapsed_at ? "lapsed" : observer.arrived_at ? "arrived" : "on_the_way" } },
       h("p", {}, h("strong", {}, observer.display_name), " · ", times.join(" · ")),
       mine.length ? h("div", { class: "row" }, mine) : null,
     );

@@ -2,19 +2,34 @@
 // cell picked on the map around it or around one's watch area), when, what they saw, and any
 // vehicles and photos. It says plainly that trained responders check every report before anyone is alerted,
 // and that only the area (a few blocks) is kept. The server's refusal is shown as it wrote it.
+// Every report goes through this phone's outbox (lib/outbox.js): with no connection it waits
+// there, shown as "waiting to send", and goes when the connection returns. Offline, the map
+// cannot be drawn: the phone's location is sent as a point, which the server turns into its
+// cell and drops.
 
 import { h, mount } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
-import { api } from "../lib/api.js";
+import { api, NetworkError } from "../lib/api.js";
 import { KINDS, MAX_VEHICLES, kindLabel, problemText, cellsAround, locateButton } from "../lib/rapid.js";
 import { cellMap } from "../lib/cellmap.js";
 import { choice } from "./choice.js";
-import { photoPicker, sendPhotos } from "../lib/photos.js";
+import { photoPicker, MAX_PHOTOS } from "../lib/photos.js";
+import { keep, flush } from "../lib/outbox.js";
+import { outboxList } from "./outbox-list.js";
+
+let stopList = null;
+
+export function leave() {
+  stopList?.();
+  stopList = null;
+}
 
 const VEHICLE_FIELDS = ["plate", "region", "make", "model", "colour", "markings"];
 
 export async function render({ app }) {
-  const form = { kind: "checkpoint", cell: null };
+  const form = { kind: "checkpoint", cell: null, point: null };
+  const list = outboxList();
+  stopList = list.stop;
   const error = h("p", { class: "alert", role: "alert", id: "report-error" });
   const done = h("p", { class: "notice", role: "status", id: "report-done", hidden: true });
   const where = placePicker(form, error);
@@ -33,38 +48,45 @@ export async function render({ app }) {
         event.preventDefault();
         error.textContent = "";
         done.hidden = true;
-        if (!form.cell) return (error.textContent = t("report.where_missing"));
+        const place = form.cell ? { cell: form.cell } : form.point;
+        if (!place) return (error.textContent = t("report.where_missing"));
         submit.disabled = true;
         try {
-          const made = await api("/api/v1/reports", {
-            method: "POST",
-            json: {
-              kind: form.kind,
-              place: { cell: form.cell },
-              observed_at: observed.dataset.changed && observed.value ? new Date(observed.value).toISOString() : undefined,
-              description: description.value,
-              vehicles: vehicles.values(),
-            },
-          });
-          // The report is in; photos follow it, and one refused does not undo it or the others.
-          const files = photos.files();
-          const refused = files.length ? await sendPhotos(made.id, files) : [];
+          const body = {
+            kind: form.kind,
+            place,
+            // Left unchanged, "when" is when the report was made, even if it is sent later.
+            observed_at: new Date(observed.dataset.changed && observed.value ? observed.value : Date.now()).toISOString(),
+            description: description.value,
+            vehicles: vehicles.values(),
+          };
+          const entry = await keep(body, photos.files().slice(0, MAX_PHOTOS));
+          let results = await flush();
+          // A send already under way started before this report was kept: send again.
+          if (!results.some((r) => r.id === entry.id)) results = await flush();
+          const result = results.find((r) => r.id === entry.id) ?? { state: "waiting" };
+          if (result.state === "refused") return (error.textContent = result.detail);
           done.hidden = false;
-          mount(
-            done,
-            t("report.sent"),
-            files.length > refused.length ? ` ${t("photos.sent", { n: files.length - refused.length })}` : "",
-            " ",
-            h("a", { href: "#/my-reports", id: "report-mine-link", dataset: { report: made.id } }, t("report.see_mine")),
-          );
-          if (refused.length) error.textContent = refused.map((reason) => t("photos.refused", { reason })).join(" ");
+          if (result.state === "waiting") {
+            mount(done, h("span", { id: "report-waiting" }, t("report.waiting")));
+          } else {
+            const refused = result.photoRefusals;
+            mount(
+              done,
+              t("report.sent"),
+              result.photosSent ? ` ${t("photos.sent", { n: result.photosSent })}` : "",
+              " ",
+              h("a", { href: "#/my-reports", id: "report-mine-link", dataset: { report: entry.id } }, t("report.see_mine")),
+            );
+            if (refused.length) error.textContent = refused.map((reason) => t("photos.refused", { reason })).join(" ");
+          }
           description.value = "";
           vehicles.clear();
           photos.clear();
           observed.value = localNow();
           delete observed.dataset.changed;
         } catch (failure) {
-          error.textContent = problemText(failure);
+          error.textContent = failure.key ? t(failure.key) : problemText(failure);
         } finally {
           submit.disabled = false;
         }
@@ -89,6 +111,7 @@ export async function render({ app }) {
     h("p", { class: "notice", id: "report-checked" }, t("report.checked_first")),
     element,
     done,
+    list.element,
     h("a", { class: "button secondary wide", href: "#/my-reports", id: "my-reports-link" }, t("report.mine")),
   );
 }
@@ -122,6 +145,7 @@ function placePicker(form, error) {
           multiple: false,
           onchange: (cells) => {
             form.cell = [...cells][0] ?? null;
+            form.point = null;
             status.textContent = t("report.where_picked");
           },
         },
@@ -130,8 +154,18 @@ function placePicker(form, error) {
     );
   };
   const locate = locateButton("report-locate", status, error, async (place) => {
-    await show(place);
-    return t("report.where_located");
+    try {
+      await show(place);
+      form.point = null;
+      return t("report.where_located");
+    } catch (failure) {
+      if (!(failure instanceof NetworkError)) throw failure;
+      // No connection, so no map: the point itself is sent, and the server keeps its cell.
+      form.cell = null;
+      form.point = place;
+      mount(holder);
+      return t("report.where_offline");
+    }
   });
   const onArea = h("button", { type: "button", class: "secondary", id: "report-on-area" }, t("report.pick_in_area"));
   onArea.addEventListener("click", async () => {

@@ -453,6 +453,15 @@ impl Store for TimedStore {
         self.inner.set_photo_shareable(id, shareable, audit).await
     }
 
+    async fn delete_report(&self, report: ReportId, reporter: AccountId) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.delete_report(report, reporter).await
+    }
+    async fn delete_report_photo(&self, photo: PhotoId, reporter: AccountId) -> Result<ReportPhoto, StoreError> {
+        self.inner.delete_report_photo(photo, reporter).await
+    }
+    async fn purge_report_photos(&self, decided_before_us: i64, limit: u32) -> Result<Vec<ReportPhoto>, StoreError> {
+        self.inner.purge_report_photos(decided_before_us, limit).await
+    }
     async fn request_observers(
         &self,
         request: &ObserverRequest,
@@ -465,6 +474,12 @@ impl Store for TimedStore {
     }
     async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError> {
         self.inner.open_observer_requests().await
+    }
+    async fn observer_request(&self, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError> {
+        self.inner.observer_request(incident).await
+    }
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError> {
+        self.inner.lapse_observer(incident, observer, at_us).await
     }
     async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError> {
         self.inner.add_observer(dispatch, audit).await

@@ -137,6 +137,8 @@ pub async fn serve(
     let observers = observers::start(&state);
     // Unverified reports past their time leave the queue even when nobody reads it.
     let expiry = tokio::spawn(rapid::expire_reports(state.clone(), Duration::from_secs(30)));
+    // Photos of rejected and expired reports, and blobs that never got a row, are not kept.
+    let purge = tokio::spawn(rapid::purge::purge_photos(state.clone(), Duration::from_secs(10 * 60)));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -160,6 +162,7 @@ pub async fn serve(
         dispatcher.abort();
     }
     expiry.abort();
+    purge.abort();
     if let Some(observers) = observers {
         observers.abort();
     }

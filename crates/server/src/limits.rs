@@ -43,6 +43,9 @@ pub struct Limits {
     /// The longest side, in pixels, of the copy of a photo that is kept (larger ones are scaled
     /// down).
     pub max_photo_side: u32,
+    /// The photos of a rejected or expired report are deleted (rows and bytes) this long after
+    /// it was decided: long enough for its reporter to see why, no longer.
+    pub rejected_photo_keep_secs: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +68,7 @@ impl Default for Limits {
             max_photo_bytes: 12 * 1024 * 1024,
             max_photos_per_report: amparo_store::photos::MAX_PHOTOS_PER_REPORT as u32,
             max_photo_side: 2048,
+            rejected_photo_keep_secs: 24 * 60 * 60,
         }
     }
 }

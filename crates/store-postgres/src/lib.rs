@@ -28,6 +28,8 @@
 //!   under the report row's lock, and marked shareable with the responder's action logged.
 //! - `leases`: leases as session-level advisory locks on a connection of their own, checked every
 //!   second; the last holder's note in the `leases` table.
+//! - `rapid_erase`: a reporter deleting their report or photo, and the purge of rejected and
+//!   expired reports' photos; each returns the photos removed, for their bytes.
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
 //!   backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on connect.
@@ -58,6 +60,7 @@ mod organizations;
 mod push;
 mod rapid;
 mod rapid_audit;
+mod rapid_erase;
 mod rapid_photos;
 mod rapid_registry;
 mod rapid_talk;
@@ -533,6 +536,15 @@ impl Store for PostgresStore {
     ) -> Result<ReportPhoto, StoreError> {
         rapid_photos::set_shareable(self, id, shareable, audit).await
     }
+    async fn delete_report(&self, report: ReportId, reporter: AccountId) -> Result<Vec<ReportPhoto>, StoreError> {
+        rapid_erase::delete_report(self, report, reporter).await
+    }
+    async fn delete_report_photo(&self, photo: PhotoId, reporter: AccountId) -> Result<ReportPhoto, StoreError> {
+        rapid_erase::delete_photo(self, photo, reporter).await
+    }
+    async fn purge_report_photos(&self, decided_before_us: i64, limit: u32) -> Result<Vec<ReportPhoto>, StoreError> {
+        rapid_erase::purge_photos(self, decided_before_us, limit).await
+    }
 
     async fn request_observers(
         &self,
@@ -546,6 +558,15 @@ impl Store for PostgresStore {
     }
     async fn open_observer_requests(&self) -> Result<Vec<amparo_store::ObserverRequest>, StoreError> {
         observers::open(self).await
+    }
+    async fn observer_request(
+        &self,
+        incident: IncidentId,
+    ) -> Result<Option<amparo_store::ObserverRequest>, StoreError> {
+        observers::get(self, incident).await
+    }
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError> {
+        observers::lapse(self, incident, observer, at_us).await
     }
     async fn add_observer(
         &self,

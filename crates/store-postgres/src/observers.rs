@@ -18,7 +18,7 @@ macro_rules! request_columns {
 }
 macro_rules! dispatch_columns {
     () => {
-        "incident, observer, display_name, accepted_at_us, arrived_at_us, done_at_us"
+        "incident, observer, display_name, accepted_at_us, arrived_at_us, done_at_us, lapsed_at_us"
     };
 }
 
@@ -80,6 +80,38 @@ pub(crate) async fn open(store: &PostgresStore) -> Result<Vec<ObserverRequest>, 
     rows.iter().map(request_row).collect()
 }
 
+pub(crate) async fn get(store: &PostgresStore, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM observer_requests WHERE incident = $1"
+    ))
+    .bind(incident.0)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("reading the observer request of incident {incident}")))?;
+    row.as_ref().map(request_row).transpose()
+}
+
+pub(crate) async fn lapse(
+    store: &PostgresStore,
+    incident: IncidentId,
+    observer: AccountId,
+    at_us: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE observer_dispatches SET lapsed_at_us = $1 \
+         WHERE incident = $2 AND observer = $3 AND done_at_us IS NULL AND lapsed_at_us IS NULL",
+    )
+    .bind(at_us)
+    .bind(incident.0)
+    .bind(observer.0)
+    .execute(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("marking observer {observer} lapsed at incident {incident}")))?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub(crate) async fn add(
     store: &PostgresStore,
     d: &ObserverDispatch,
@@ -90,7 +122,7 @@ pub(crate) async fn add(
     sqlx::query(concat!(
         "INSERT INTO observer_dispatches (",
         dispatch_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
     ))
     .bind(d.incident.0)
     .bind(d.observer.0)
@@ -98,6 +130,7 @@ pub(crate) async fn add(
     .bind(d.accepted_at_us)
     .bind(d.arrived_at_us)
     .bind(d.done_at_us)
+    .bind(d.lapsed_at_us)
     .execute(&mut *tx)
     .await
     .map_err(|e| from_sqlx(e, &what()))?;
@@ -118,12 +151,12 @@ pub(crate) async fn mark(
     // Only a move forward: arrived once, done once, nothing after done.
     let statement = match mark {
         ObserverMark::Arrived => concat!(
-            "UPDATE observer_dispatches SET arrived_at_us = $1 WHERE arrived_at_us IS NULL AND done_at_us IS NULL \
+            "UPDATE observer_dispatches SET arrived_at_us = $1 WHERE arrived_at_us IS NULL AND done_at_us IS NULL AND lapsed_at_us IS NULL \
              AND incident = $2 AND observer = $3 RETURNING ",
             dispatch_columns!()
         ),
         ObserverMark::Done => concat!(
-            "UPDATE observer_dispatches SET done_at_us = $1 WHERE done_at_us IS NULL \
+            "UPDATE observer_dispatches SET done_at_us = $1 WHERE done_at_us IS NULL AND lapsed_at_us IS NULL \
              AND incident = $2 AND observer = $3 RETURNING ",
             dispatch_columns!()
         ),
@@ -196,5 +229,6 @@ fn dispatch_row(row: &PgRow) -> Result<ObserverDispatch, StoreError> {
         accepted_at_us: row.try_get("accepted_at_us").map_err(get)?,
         arrived_at_us: row.try_get("arrived_at_us").map_err(get)?,
         done_at_us: row.try_get("done_at_us").map_err(get)?,
+        lapsed_at_us: row.try_get("lapsed_at_us").map_err(get)?,
     })
 }

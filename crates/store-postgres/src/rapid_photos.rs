@@ -15,6 +15,7 @@ macro_rules! photo_columns {
         "id, report, width, height, size_bytes, created_at_us, shareable"
     };
 }
+pub(crate) use photo_columns;
 
 pub(crate) async fn add(store: &PostgresStore, p: &ReportPhoto, max_per_report: usize) -> Result<(), StoreError> {
     let what = || format!("adding photo {} to report {}", p.id, p.report);
@@ -121,7 +122,7 @@ pub(crate) async fn set_shareable(
     Ok(stored)
 }
 
-fn photo(row: &PgRow) -> Result<ReportPhoto, StoreError> {
+pub(crate) fn photo(row: &PgRow) -> Result<ReportPhoto, StoreError> {
     let get = |e| from_sqlx(e, "reading a report photo");
     let bad = |name: &str| StoreError::Backend(format!("corrupt row: a photo's {name} is out of range"));
     let width: i32 = row.try_get("width").map_err(get)?;

@@ -17,7 +17,7 @@ macro_rules! request_columns {
 }
 macro_rules! dispatch_columns {
     () => {
-        "incident, observer, display_name, accepted_at_us, arrived_at_us, done_at_us"
+        "incident, observer, display_name, accepted_at_us, arrived_at_us, done_at_us, lapsed_at_us"
     };
 }
 
@@ -77,13 +77,47 @@ pub(crate) async fn open(store: &SqliteStore) -> Result<Vec<ObserverRequest>, St
     rows.iter().map(request_row).collect()
 }
 
+pub(crate) async fn get(store: &SqliteStore, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError> {
+    let mut conn = store.read().await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM observer_requests WHERE incident = ?"
+    ))
+    .bind(incident.as_bytes().as_slice())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("reading the observer request of incident {incident}")))?;
+    row.as_ref().map(request_row).transpose()
+}
+
+pub(crate) async fn lapse(
+    store: &SqliteStore,
+    incident: IncidentId,
+    observer: AccountId,
+    at_us: i64,
+) -> Result<bool, StoreError> {
+    let mut conn = store.write_conn().await?;
+    let done = sqlx::query(
+        "UPDATE observer_dispatches SET lapsed_at_us = ? \
+         WHERE incident = ? AND observer = ? AND done_at_us IS NULL AND lapsed_at_us IS NULL",
+    )
+    .bind(at_us)
+    .bind(incident.as_bytes().as_slice())
+    .bind(observer.as_bytes().as_slice())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| from_sqlx(e, &format!("marking observer {observer} lapsed at incident {incident}")))?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub(crate) async fn add(store: &SqliteStore, d: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError> {
     let what = || format!("sending observer {} to incident {}", d.observer, d.incident);
     let mut tx = store.write().await?;
     sqlx::query(concat!(
         "INSERT INTO observer_dispatches (",
         dispatch_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?)"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(d.incident.as_bytes().as_slice())
     .bind(d.observer.as_bytes().as_slice())
@@ -91,6 +125,7 @@ pub(crate) async fn add(store: &SqliteStore, d: &ObserverDispatch, audit: &Respo
     .bind(d.accepted_at_us)
     .bind(d.arrived_at_us)
     .bind(d.done_at_us)
+    .bind(d.lapsed_at_us)
     .execute(&mut *tx)
     .await
     .map_err(|e| from_sqlx(e, &what()))?;
@@ -111,12 +146,12 @@ pub(crate) async fn mark(
     // Only a move forward: arrived once, done once, nothing after done.
     let statement = match mark {
         ObserverMark::Arrived => concat!(
-            "UPDATE observer_dispatches SET arrived_at_us = ? WHERE arrived_at_us IS NULL AND done_at_us IS NULL \
+            "UPDATE observer_dispatches SET arrived_at_us = ? WHERE arrived_at_us IS NULL AND done_at_us IS NULL AND lapsed_at_us IS NULL \
              AND incident = ? AND observer = ? RETURNING ",
             dispatch_columns!()
         ),
         ObserverMark::Done => concat!(
-            "UPDATE observer_dispatches SET done_at_us = ? WHERE done_at_us IS NULL \
+            "UPDATE observer_dispatches SET done_at_us = ? WHERE done_at_us IS NULL AND lapsed_at_us IS NULL \
              AND incident = ? AND observer = ? RETURNING ",
             dispatch_columns!()
         ),
@@ -194,5 +229,6 @@ fn dispatch_row(row: &SqliteRow) -> Result<ObserverDispatch, StoreError> {
         accepted_at_us: row.try_get("accepted_at_us").map_err(get)?,
         arrived_at_us: row.try_get("arrived_at_us").map_err(get)?,
         done_at_us: row.try_get("done_at_us").map_err(get)?,
+        lapsed_at_us: row.try_get("lapsed_at_us").map_err(get)?,
     })
 }

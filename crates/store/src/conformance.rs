@@ -46,6 +46,7 @@ mod calls;
 mod checkpoints;
 mod contacts;
 mod encounters;
+mod erase;
 mod households;
 mod leases;
 mod log;
@@ -79,6 +80,7 @@ pub use encounters::{
     access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
     encounters_round_trip_newest_first,
 };
+pub use erase::{photos_of_rejected_and_expired_reports_are_purged, reporters_delete_their_reports_and_photos};
 pub use households::{
     an_account_belongs_to_one_household, households_invite_accept_remove_and_leave,
     invitations_expire_and_are_used_once, plan_periods_are_stored, the_last_seat_is_filled_once_under_a_race,
@@ -200,6 +202,8 @@ checks![
     plate_search_reads_matches_as_typed_and_near,
     report_photos_are_capped_and_follow_their_incident,
     the_photo_cap_holds_under_a_race,
+    reporters_delete_their_reports_and_photos,
+    photos_of_rejected_and_expired_reports_are_purged,
     the_audit_log_pages_newest_first_and_filters,
     // Legal observers (issue 6)
     observer_requests_and_dispatches_round_trip,

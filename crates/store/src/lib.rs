@@ -481,6 +481,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         shareable: bool,
         audit: &ResponderAction,
     ) -> Result<ReportPhoto, StoreError>;
+    // --- Deleting reports and photos, and the purge (issue 6) ---
+    //
+    // Each returns the photos whose rows it removed: their bytes go from object storage after
+    // the commit. A report verified or merged into an incident leaves the incident as it was
+    // verified (its facts are the responders'); responders' actions stay in the audit log.
+
+    /// The reporter deletes their report: its photos' rows, its questions and the report, in one
+    /// transaction. `NotFound` unless `reporter` made it.
+    async fn delete_report(&self, report: ReportId, reporter: AccountId) -> Result<Vec<ReportPhoto>, StoreError>;
+    /// The reporter deletes a photo of one of their reports. `NotFound` unless it is theirs.
+    async fn delete_report_photo(&self, photo: PhotoId, reporter: AccountId) -> Result<ReportPhoto, StoreError>;
+    /// Deletes the rows of at most `limit` photos of reports rejected or expired at or before
+    /// `decided_before_us`.
+    async fn purge_report_photos(&self, decided_before_us: i64, limit: u32) -> Result<Vec<ReportPhoto>, StoreError>;
+
     // --- Legal observers (issue 6) ---
     //
     // Every write that is a responder's action logs it in the audit log in its own transaction.
@@ -497,11 +512,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn close_observer_request(&self, incident: IncidentId, at_us: i64) -> Result<(), StoreError>;
     /// The requests not closed, oldest first: what a restarted node asks for again.
     async fn open_observer_requests(&self) -> Result<Vec<ObserverRequest>, StoreError>;
+    /// The incident's request, open or closed, read by its key.
+    async fn observer_request(&self, incident: IncidentId) -> Result<Option<ObserverRequest>, StoreError>;
+    /// Marks an observer who marked nothing in time as lapsed, if they are neither done nor
+    /// lapsed already (then nothing changes). Returns whether this call marked them.
+    async fn lapse_observer(&self, incident: IncidentId, observer: AccountId, at_us: i64) -> Result<bool, StoreError>;
     /// Records an observer sent to an incident. `Conflict` if they were already sent there;
     /// `NotFound` if the incident or the account does not exist.
     async fn add_observer(&self, dispatch: &ObserverDispatch, audit: &ResponderAction) -> Result<(), StoreError>;
     /// The observer marks they arrived or are done; returns the row after. `NotFound` if they
-    /// were not sent there; `Conflict` if already done, or (for arrived) already arrived.
+    /// were not sent there; `Conflict` if already done or lapsed, or (for arrived) already arrived.
     async fn mark_observer(
         &self,
         incident: IncidentId,

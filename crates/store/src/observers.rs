@@ -32,6 +32,21 @@ pub struct ObserverDispatch {
     pub accepted_at_us: i64,
     pub arrived_at_us: Option<i64>,
     pub done_at_us: Option<i64>,
+    /// Set when they marked nothing in time (`[observers] on_the_way_ttl_secs`) and were let
+    /// go: no longer on the way, and no mark after it counts.
+    pub lapsed_at_us: Option<i64>,
+}
+
+impl ObserverDispatch {
+    /// Still on the way or at the incident: neither done nor lapsed.
+    pub fn going(&self) -> bool {
+        self.done_at_us.is_none() && self.lapsed_at_us.is_none()
+    }
+
+    /// Counts as having gone: done, or lapsed after arriving.
+    pub fn went(&self) -> bool {
+        self.done_at_us.is_some() || (self.lapsed_at_us.is_some() && self.arrived_at_us.is_some())
+    }
 }
 
 /// What an observer marks.
@@ -45,8 +60,8 @@ impl ObserverDispatch {
     /// The refusal for a mark that would move an observer back (or repeat it).
     pub fn already(mark: ObserverMark) -> crate::StoreError {
         crate::StoreError::Conflict(match mark {
-            ObserverMark::Arrived => "this observer already marked arriving, or is done".to_owned(),
-            ObserverMark::Done => "this observer is already done".to_owned(),
+            ObserverMark::Arrived => "this observer already marked arriving, is done, or lapsed".to_owned(),
+            ObserverMark::Done => "this observer is already done, or lapsed".to_owned(),
         })
     }
 }

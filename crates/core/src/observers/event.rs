@@ -48,6 +48,11 @@ pub enum Event {
         responder: AccountId,
         incident: IncidentId,
     },
+    /// The observer is at the incident: their time to be done starts now.
+    Arrived {
+        responder: AccountId,
+        incident: IncidentId,
+    },
     /// The observer is done at the incident: free for others.
     Done {
         responder: AccountId,
@@ -87,6 +92,14 @@ pub enum Effect {
         responder: AccountId,
         incident: IncidentId,
         reason: RefuseReason,
+    },
+    /// The observer marked nothing for `on_the_way_ttl_us` and is no longer on the way. One who
+    /// never `arrived` no longer counts for the request (the next nearest is asked, and they
+    /// are not asked again for it); one who arrived counts as done.
+    Lapsed {
+        responder: AccountId,
+        incident: IncidentId,
+        arrived: bool,
     },
     /// The request was cancelled; `on_the_way` should be told.
     Cancelled {

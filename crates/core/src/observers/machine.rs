@@ -7,7 +7,7 @@ use crate::dispatch::offers::{self, Offers};
 use crate::geo::Cell;
 use crate::ids::{AccountId, IncidentId};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A responder who said they are available: where now (one cell, no history), and since when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,15 @@ pub(crate) struct Responder {
 pub(crate) enum Passed {
     Declined,
     Expired,
+    /// Accepted, then never arrived in time.
+    Lapsed,
+}
+
+/// An observer on the way: whether they arrived, and when they lapse if they mark nothing more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Going {
+    pub(crate) arrived: bool,
+    pub(crate) lapses_at_us: i64,
 }
 
 /// One open request.
@@ -33,7 +42,7 @@ pub(crate) struct Open {
     pub(crate) offers: Offers,
     /// Declined or let an offer expire: not asked for this request again.
     pub(crate) passed: BTreeMap<AccountId, Passed>,
-    pub(crate) on_the_way: BTreeSet<AccountId>,
+    pub(crate) on_the_way: BTreeMap<AccountId, Going>,
     /// Observers who went and are done.
     pub(crate) done: u32,
     /// Whether the requester was told nobody is left to ask, since the last offer.
@@ -48,6 +57,11 @@ impl Open {
 
     pub(crate) fn fulfilled(&self) -> bool {
         self.sent() >= u64::from(self.request.wanted)
+    }
+
+    /// Fulfilled and everyone done: nothing left to decide about this incident.
+    pub(crate) fn finished(&self) -> bool {
+        self.fulfilled() && self.on_the_way.is_empty() && self.offers.is_empty()
     }
 }
 
@@ -95,9 +109,10 @@ impl ObserverDispatcher {
                 request,
                 on_the_way,
                 done,
-            } => self.open(request, on_the_way, done),
-            Event::Accept { responder, incident } => self.accept(responder, incident, &mut out),
+            } => self.open(request, on_the_way, done, now),
+            Event::Accept { responder, incident } => self.accept(responder, incident, now, &mut out),
             Event::Decline { responder, incident } => self.decline(responder, incident, &mut out),
+            Event::Arrived { responder, incident } => self.arrived(responder, incident, now),
             Event::Done { responder, incident } => self.done(responder, incident, now),
             Event::Cancel { incident } => self.cancel(incident, &mut out),
             Event::Tick => {}
@@ -116,12 +131,20 @@ impl ObserverDispatcher {
         entry.refreshed_at_us = now;
     }
 
-    fn open(&mut self, request: Request, on_the_way: Vec<AccountId>, done: u32) {
+    fn going(&self, now: i64) -> Going {
+        Going {
+            arrived: false,
+            lapses_at_us: now.saturating_add(self.settings.on_the_way_ttl_us),
+        }
+    }
+
+    fn open(&mut self, request: Request, on_the_way: Vec<AccountId>, done: u32, now: i64) {
+        let going = self.going(now);
         let open = self.requests.entry(request.incident).or_insert_with(|| Open {
             request,
             offers: Offers::new(),
             passed: BTreeMap::new(),
-            on_the_way: BTreeSet::new(),
+            on_the_way: BTreeMap::new(),
             done: 0,
             told_waiting: false,
         });
@@ -131,14 +154,16 @@ impl ObserverDispatcher {
         for responder in on_the_way {
             // Someone the store says is on the way here cannot also be on the way elsewhere.
             if self.busy.get(&responder).is_none_or(|at| *at == request.incident) {
-                open.on_the_way.insert(responder);
+                // Already known: their clock keeps running; from the store: it starts now.
+                open.on_the_way.entry(responder).or_insert(going);
                 open.offers.remove(&responder);
                 self.busy.insert(responder, request.incident);
             }
         }
     }
 
-    fn accept(&mut self, responder: AccountId, incident: IncidentId, out: &mut Vec<Effect>) {
+    fn accept(&mut self, responder: AccountId, incident: IncidentId, now: i64, out: &mut Vec<Effect>) {
+        let going = self.going(now);
         let refuse = |reason| Effect::AcceptRefused {
             responder,
             incident,
@@ -147,7 +172,7 @@ impl ObserverDispatcher {
         let Some(open) = self.requests.get_mut(&incident) else {
             return out.push(refuse(RefuseReason::NotOffered));
         };
-        if open.on_the_way.contains(&responder) {
+        if open.on_the_way.contains_key(&responder) {
             // A repeated accept (a retry after a lost response): already theirs.
             return;
         }
@@ -163,7 +188,7 @@ impl ObserverDispatcher {
         }
         // Every offer still held is to an eligible responder (the passes before this event
         // withdrew the rest), so this one may go.
-        open.on_the_way.insert(responder);
+        open.on_the_way.insert(responder, going);
         self.busy.insert(responder, incident);
         out.push(Effect::Dispatched { responder, incident });
         if open.fulfilled() {
@@ -191,11 +216,23 @@ impl ObserverDispatcher {
         }
     }
 
+    fn arrived(&mut self, responder: AccountId, incident: IncidentId, now: i64) {
+        let ttl = self.settings.on_the_way_ttl_us;
+        if let Some(going) = self
+            .requests
+            .get_mut(&incident)
+            .and_then(|open| open.on_the_way.get_mut(&responder))
+        {
+            going.arrived = true;
+            going.lapses_at_us = now.saturating_add(ttl);
+        }
+    }
+
     fn done(&mut self, responder: AccountId, incident: IncidentId, now: i64) {
         let Some(open) = self.requests.get_mut(&incident) else {
             return;
         };
-        if !open.on_the_way.remove(&responder) {
+        if open.on_the_way.remove(&responder).is_none() {
             return;
         }
         open.done = open.done.saturating_add(1);
@@ -203,8 +240,7 @@ impl ObserverDispatcher {
         if let Some(free) = self.available.get_mut(&responder) {
             free.idle_since_us = now;
         }
-        // Fulfilled and everyone done: nothing left to decide about this incident.
-        if open.fulfilled() && open.on_the_way.is_empty() && open.offers.is_empty() {
+        if open.finished() {
             self.requests.remove(&incident);
         }
     }
@@ -220,12 +256,12 @@ impl ObserverDispatcher {
                 reason: WithdrawReason::Cancelled,
             });
         }
-        for responder in &open.on_the_way {
+        for responder in open.on_the_way.keys() {
             self.busy.remove(responder);
         }
         out.push(Effect::Cancelled {
             incident,
-            on_the_way: open.on_the_way.into_iter().collect(),
+            on_the_way: open.on_the_way.into_keys().collect(),
         });
     }
 }

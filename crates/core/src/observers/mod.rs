@@ -43,10 +43,16 @@
 //! minute). When nobody eligible is left the request waits ([`Effect::Waiting`], once per
 //! wait), and is offered the moment someone eligible becomes available near enough.
 //!
+//! **Lapsing.** An observer on the way who marks nothing for
+//! [`ObserverSettings::on_the_way_ttl_us`] (not arrived that long after accepting, or not done
+//! that long after arriving) lapses ([`Effect::Lapsed`]) and is free again. One who never
+//! arrived no longer counts: the request asks the next nearest, and does not ask them again.
+//! One who arrived counts as done.
+//!
 //! **Every request accounted for.** An open request is exactly one of offering, waiting or
 //! fulfilled ([`RequestStatus`]); it never has more observers than it asked for (asking again
 //! with a larger number is asking for more); it leaves by [`Event::Cancel`]
-//! ([`Effect::Cancelled`]), or once it is fulfilled and every observer is done. Every
+//! ([`Effect::Cancelled`]), or once it is fulfilled and every observer is done or lapsed. Every
 //! [`Effect::Offer`] is answered by exactly one [`Effect::Dispatched`] or
 //! [`Effect::WithdrawOffer`].
 

@@ -17,6 +17,7 @@ const INCIDENTS: usize = 4;
 const MAX_DISTANCE: u32 = 2;
 const OFFER_TIMEOUT_MS: i64 = 60_000;
 const TTL_MS: i64 = 300_000;
+const ON_THE_WAY_TTL_MS: i64 = 200_000;
 
 fn who(i: usize) -> AccountId {
     AccountId(Uuid::from_u128(i as u128 + 1))
@@ -64,6 +65,10 @@ enum Op {
     /// Accept (or decline) the n-th offer out now, so dispatches are common.
     AcceptOffered(usize),
     DeclineOffered(usize),
+    Arrived {
+        who: usize,
+        incident: usize,
+    },
     Done {
         who: usize,
         incident: usize,
@@ -83,6 +88,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..RESPONDERS, 0..INCIDENTS).prop_map(|(who, incident)| Op::Decline { who, incident }),
         3 => any::<usize>().prop_map(Op::AcceptOffered),
         1 => any::<usize>().prop_map(Op::DeclineOffered),
+        2 => (0..RESPONDERS, 0..INCIDENTS).prop_map(|(who, incident)| Op::Arrived { who, incident }),
         2 => (0..RESPONDERS, 0..INCIDENTS).prop_map(|(who, incident)| Op::Done { who, incident }),
         1 => (0..INCIDENTS).prop_map(Op::Cancel),
         3 => prop_oneof![3 => 0..20_000i64, 1 => 20_000..120_000i64].prop_map(|ms| Op::Wait { ms }),
@@ -101,6 +107,8 @@ struct World {
     cells: BTreeMap<IncidentId, Cell>,
     sent: BTreeMap<IncidentId, u32>,
     busy: BTreeMap<AccountId, IncidentId>,
+    /// Each observer on the way: whether they arrived, and when they lapse if they mark nothing.
+    going: BTreeMap<AccountId, (bool, i64)>,
 }
 
 impl World {
@@ -140,6 +148,16 @@ impl Run {
             Event::Request { request, .. } => {
                 w.wanted.insert(request.incident, request.wanted);
                 w.cells.entry(request.incident).or_insert(request.cell);
+            }
+            Event::Arrived { responder, incident } => {
+                let now = w.now;
+                // Only an observer on the way there (and not lapsed by now) has a clock to reset.
+                if w.busy.get(responder) == Some(incident)
+                    && let Some(going) = w.going.get_mut(responder)
+                    && going.1 > now
+                {
+                    *going = (true, now + ON_THE_WAY_TTL_MS * MS);
+                }
             }
             _ => {}
         }
@@ -190,6 +208,7 @@ impl Run {
                 prop_assert!(w.offers.remove(&(*responder, *incident)), "dispatched without an offer");
                 prop_assert!(!w.busy.contains_key(responder), "on the way to two incidents");
                 w.busy.insert(*responder, *incident);
+                w.going.insert(*responder, (false, w.now + ON_THE_WAY_TTL_MS * MS));
                 let sent = w.sent.entry(*incident).or_default();
                 *sent += 1;
                 // Never more observers than asked for.
@@ -200,9 +219,28 @@ impl Run {
                 );
             }
             Effect::Waiting { .. } | Effect::AcceptRefused { .. } => {}
+            Effect::Lapsed {
+                responder,
+                incident,
+                arrived,
+            } => {
+                // Only an observer on the way there, only once their time is up, as they left it.
+                prop_assert_eq!(w.busy.remove(responder), Some(*incident));
+                let going = w.going.remove(responder);
+                prop_assert_eq!(going.map(|(a, _)| a), Some(*arrived));
+                prop_assert!(going.is_some_and(|(_, at)| at <= w.now), "lapsed early");
+                if !arrived {
+                    // No longer counts: the request may ask someone else, never them again.
+                    if let Some(sent) = w.sent.get_mut(incident) {
+                        *sent -= 1;
+                    }
+                    w.passed.insert((*responder, *incident));
+                }
+            }
             Effect::Cancelled { incident, on_the_way } => {
                 for responder in on_the_way {
                     prop_assert_eq!(w.busy.remove(responder), Some(*incident));
+                    w.going.remove(responder);
                 }
                 prop_assert!(w.offers.iter().all(|(_, i)| i != incident));
                 w.sent.remove(incident);
@@ -217,6 +255,10 @@ impl Run {
     /// a waiting one has nobody eligible left; every offer out is one the world knows of.
     fn check(&self) -> Result<(), TestCaseError> {
         let w = &self.world;
+        // No observer is left on the way past their time.
+        for (responder, (_, at)) in &w.going {
+            prop_assert!(*at > w.now, "{responder:?} should have lapsed");
+        }
         for i in 0..INCIDENTS {
             let incident = incident(i);
             let out: Vec<AccountId> = w
@@ -291,9 +333,17 @@ impl Run {
                 Some((responder, incident)) => Event::Decline { responder, incident },
                 None => Event::Tick,
             },
+            Op::Arrived { who: r, incident: i } => Event::Arrived {
+                responder: who(r),
+                incident: incident(i),
+            },
             Op::Done { who: r, incident: i } => {
-                if self.world.busy.get(&who(r)) == Some(&incident(i)) {
-                    self.world.busy.remove(&who(r));
+                let w = &mut self.world;
+                // Done in time frees them; past their time the dispatcher lapses them first.
+                let in_time = w.going.get(&who(r)).is_some_and(|(_, at)| *at > w.now);
+                if w.busy.get(&who(r)) == Some(&incident(i)) && in_time {
+                    w.busy.remove(&who(r));
+                    w.going.remove(&who(r));
                 }
                 Event::Done {
                     responder: who(r),
@@ -316,6 +366,7 @@ fn settings(count: usize) -> ObserverSettings {
         offer_timeout_us: OFFER_TIMEOUT_MS * MS,
         max_distance: MAX_DISTANCE,
         availability_ttl_us: TTL_MS * MS,
+        on_the_way_ttl_us: ON_THE_WAY_TTL_MS * MS,
     }
 }
 

@@ -16,6 +16,11 @@ pub struct ObserverSettings {
     /// Availability not refreshed for this long is forgotten, cell and all: a phone left in a
     /// drawer stops getting offers, and no stale place is kept.
     pub availability_ttl_us: i64,
+    /// An observer on the way who marks nothing for this long lapses: not arrived this long
+    /// after accepting, or not done this long after arriving. One who never arrived no longer
+    /// counts (the request asks the next nearest); one who arrived counts as having gone. Either
+    /// way they are free again, so a forgotten phone does not keep a responder busy for ever.
+    pub on_the_way_ttl_us: i64,
 }
 
 /// Three responders at once.
@@ -28,6 +33,10 @@ pub const DEFAULT_MAX_DISTANCE: u32 = 10;
 /// Half an hour without a refresh (the app refreshes every few minutes while the switch is on).
 pub const DEFAULT_AVAILABILITY_TTL_US: i64 = 30 * 60 * 1_000_000;
 
+/// Two hours: long enough to cross a city and watch a long raid, short enough that a request
+/// whose observer never came is asked again the same evening.
+pub const DEFAULT_ON_THE_WAY_TTL_US: i64 = 2 * 60 * 60 * 1_000_000;
+
 impl Default for ObserverSettings {
     fn default() -> Self {
         Self {
@@ -35,6 +44,7 @@ impl Default for ObserverSettings {
             offer_timeout_us: DEFAULT_OFFER_TIMEOUT_US,
             max_distance: DEFAULT_MAX_DISTANCE,
             availability_ttl_us: DEFAULT_AVAILABILITY_TTL_US,
+            on_the_way_ttl_us: DEFAULT_ON_THE_WAY_TTL_US,
         }
     }
 }

@@ -26,6 +26,42 @@ impl ObserverDispatcher {
         let ttl = self.settings.availability_ttl_us;
         self.available
             .retain(|_, responder| now < responder.refreshed_at_us.saturating_add(ttl));
+        self.lapse(now, out);
+    }
+
+    /// Observers on the way who marked nothing in time are no longer on the way: free again;
+    /// one who never arrived no longer counts for the request and is not asked for it again,
+    /// one who arrived counts as done.
+    fn lapse(&mut self, now: i64, out: &mut Vec<Effect>) {
+        let mut finished = Vec::new();
+        for (incident, open) in &mut self.requests {
+            let lapsed: Vec<(AccountId, bool)> = open
+                .on_the_way
+                .iter()
+                .filter(|(_, going)| going.lapses_at_us <= now)
+                .map(|(responder, going)| (*responder, going.arrived))
+                .collect();
+            for (responder, arrived) in lapsed {
+                open.on_the_way.remove(&responder);
+                self.busy.remove(&responder);
+                if arrived {
+                    open.done = open.done.saturating_add(1);
+                } else {
+                    open.passed.insert(responder, Passed::Lapsed);
+                }
+                out.push(Effect::Lapsed {
+                    responder,
+                    incident: *incident,
+                    arrived,
+                });
+            }
+            if open.finished() {
+                finished.push(*incident);
+            }
+        }
+        for incident in finished {
+            self.requests.remove(&incident);
+        }
     }
 
     /// Why `responder` may not be asked to go to an incident in `cell` now, if they may not.

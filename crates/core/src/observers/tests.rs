@@ -299,3 +299,64 @@ fn a_restored_request_keeps_its_observers_and_cancelling_tells_them() {
     }));
     assert_eq!(desk.dispatcher.on_the_way_to(who(1)), None);
 }
+
+#[test]
+fn an_observer_who_never_arrives_lapses_and_the_next_nearest_is_asked() {
+    let mut desk = Desk::new();
+    let ttl = ObserverSettings::default().on_the_way_ttl_us / SEC;
+    desk.available(1, 1);
+    desk.available(2, 2);
+    desk.request(1, 1);
+    desk.accept(1, 1);
+    // Both stay available (their apps refresh); only the observer's silence counts.
+    desk.now += (ttl - 1) * SEC;
+    desk.available(1, 1);
+    desk.available(2, 2);
+    assert_eq!(desk.dispatcher.next_deadline(), Some(desk.now + SEC));
+    let effects = desk.wait(1);
+    assert!(effects.contains(&Effect::Lapsed {
+        responder: who(1),
+        incident: incident(1),
+        arrived: false,
+    }));
+    assert_eq!(offered(&effects), vec![who(2)], "the request asks again, not them");
+    assert_eq!(desk.dispatcher.on_the_way_to(who(1)), None, "free again");
+    assert_eq!(
+        desk.accept(1, 1),
+        vec![Effect::AcceptRefused {
+            responder: who(1),
+            incident: incident(1),
+            reason: RefuseReason::NotOffered,
+        }]
+    );
+}
+
+#[test]
+fn an_observer_who_arrived_and_goes_quiet_lapses_as_done() {
+    let mut desk = Desk::new();
+    let ttl = ObserverSettings::default().on_the_way_ttl_us / SEC;
+    desk.available(1, 1);
+    desk.available(2, 1);
+    desk.request(1, 1);
+    desk.accept(1, 1);
+    desk.now += (ttl - 10) * SEC;
+    desk.at(Event::Arrived {
+        responder: who(1),
+        incident: incident(1),
+    });
+    assert!(desk.wait(10).is_empty(), "arriving started their clock again");
+    desk.now += (ttl - 11) * SEC;
+    desk.available(2, 1);
+    let effects = desk.wait(1);
+    assert_eq!(
+        effects,
+        vec![Effect::Lapsed {
+            responder: who(1),
+            incident: incident(1),
+            arrived: true,
+        }],
+        "they went: nobody else is asked"
+    );
+    assert_eq!(desk.dispatcher.request_status(incident(1)), None, "fulfilled and over");
+    assert_eq!(desk.dispatcher.on_the_way_to(who(1)), None);
+}

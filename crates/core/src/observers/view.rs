@@ -59,7 +59,7 @@ impl ObserverDispatcher {
     }
 
     /// The earliest time after the last event at which time alone changes something: an offer
-    /// lapses or someone's availability does.
+    /// lapses, someone's availability does, or an observer on the way does.
     pub fn next_deadline(&self) -> Option<i64> {
         let ttl = self.settings.availability_ttl_us;
         let offers = self.requests.values().flat_map(|open| open.offers.values().copied());
@@ -67,7 +67,16 @@ impl ObserverDispatcher {
             .available
             .values()
             .map(|free| free.refreshed_at_us.saturating_add(ttl));
-        offers.chain(lapses).filter(|at| *at > self.now_us).min()
+        let going = self
+            .requests
+            .values()
+            .flat_map(|open| open.on_the_way.values().map(|g| g.lapses_at_us));
+        offers.chain(lapses).chain(going).filter(|at| *at > self.now_us).min()
+    }
+
+    /// How many requests are open (offering, waiting or fulfilled with observers on the way).
+    pub fn open_requests(&self) -> usize {
+        self.requests.len()
     }
 }
 

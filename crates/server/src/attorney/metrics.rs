@@ -27,24 +27,31 @@ impl fmt::Debug for DispatchMetrics {
 
 impl Default for DispatchMetrics {
     fn default() -> Self {
-        let recorder = PrometheusBuilder::new()
-            .set_quantiles(&[0.5, 0.95, 0.99])
-            // Fixed, valid quantiles: the builder refuses only an empty list.
-            .expect("quantiles are valid")
-            .build_recorder();
-        let handle = recorder.handle();
+        let (recorder, handle) = summary_recorder();
         let metrics = Self { recorder, handle };
         metrics.describe();
         metrics
     }
 }
 
-fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
+/// A recorder of its own whose histograms render as summaries with p50, p95 and p99 (also
+/// used by the legal observers' metrics).
+pub(crate) fn summary_recorder() -> (PrometheusRecorder, PrometheusHandle) {
+    let recorder = PrometheusBuilder::new()
+        .set_quantiles(&[0.5, 0.95, 0.99])
+        // Fixed, valid quantiles: the builder refuses only an empty list.
+        .expect("quantiles are valid")
+        .build_recorder();
+    let handle = recorder.handle();
+    (recorder, handle)
+}
+
+pub(crate) fn key(name: &'static str, labels: &[(&'static str, &str)]) -> Key {
     let labels: Vec<Label> = labels.iter().map(|(k, v)| Label::new(*k, (*v).to_owned())).collect();
     Key::from_parts(name, labels)
 }
 
-const META: metrics::Metadata<'static> = metrics::Metadata::new(module_path!(), metrics::Level::INFO, None);
+pub(crate) const META: metrics::Metadata<'static> = metrics::Metadata::new(module_path!(), metrics::Level::INFO, None);
 
 impl DispatchMetrics {
     fn describe(&self) {

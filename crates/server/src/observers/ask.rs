@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use amparo_core::ids::AccountId;
 use amparo_core::observers::RequestStatus;
-use amparo_store::{Incident, ObserverRequest, ResponderAction};
+use amparo_store::{Incident, ObserverDispatch, ObserverRequest, ResponderAction};
 use serde::Serialize;
 use tokio::sync::oneshot;
 use utoipa::ToSchema;
@@ -52,6 +52,12 @@ impl RequestView {
     }
 }
 
+/// How many observers count for the request: going or gone, not those who lapsed on the way.
+pub fn counted(sent: &[ObserverDispatch]) -> u32 {
+    let (going, went) = super::split(sent);
+    u32::try_from(going.len()).unwrap_or(u32::MAX).saturating_add(went)
+}
+
 /// Asks for `wanted` observers in all at `incident`, on behalf of `requester` (a responder).
 pub async fn ask(
     state: &AppState,
@@ -87,12 +93,7 @@ pub async fn ask(
         note: format!("{wanted} in all"),
     };
     let stored = state.store.request_observers(&request, &audit).await?;
-    let on_the_way = sent
-        .iter()
-        .filter(|d| d.done_at_us.is_none())
-        .map(|d| d.observer)
-        .collect();
-    let done = sent.iter().filter(|d| d.done_at_us.is_some()).count() as u32;
+    let (on_the_way, done) = super::split(&sent);
     let (reply, answer) = oneshot::channel();
     state
         .observers
@@ -109,5 +110,5 @@ pub async fn ask(
     let status = answer
         .await
         .map_err(|_| ApiError::unavailable("The server is restarting: ask again in a moment."))?;
-    Ok(RequestView::new(status.as_ref(), wanted, sent.len() as u32))
+    Ok(RequestView::new(status.as_ref(), wanted, counted(&sent)))
 }

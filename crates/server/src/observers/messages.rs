@@ -38,6 +38,8 @@ pub struct ObserverView {
     pub accepted_at: String,
     pub arrived_at: Option<String>,
     pub done_at: Option<String>,
+    /// When they were let go for marking nothing in time (`[observers] on_the_way_ttl_secs`).
+    pub lapsed_at: Option<String>,
     /// Whether this observer is the account asking.
     pub you: bool,
 }
@@ -49,6 +51,7 @@ impl ObserverView {
             accepted_at: rfc3339(d.accepted_at_us),
             arrived_at: d.arrived_at_us.map(rfc3339),
             done_at: d.done_at_us.map(rfc3339),
+            lapsed_at: d.lapsed_at_us.map(rfc3339),
             you: d.observer == viewer,
         }
     }
@@ -90,4 +93,9 @@ pub fn availability_ended(reason: &str) -> Frame {
 /// The request was called off (the incident withdrawn): the observers on the way hear it.
 pub fn cancelled(incident: IncidentId) -> Frame {
     frame(json!({"type": "observer_cancelled", "incident": incident}))
+}
+
+/// The observer marked nothing in time and is no longer expected at the incident.
+pub fn lapsed(incident: IncidentId, arrived: bool) -> Frame {
+    frame(json!({"type": "observer_lapsed", "incident": incident, "arrived": arrived}))
 }

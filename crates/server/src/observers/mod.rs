@@ -14,6 +14,7 @@
 //! - `service`: the task, and how each effect is carried out.
 //! - `ask`: asking for observers at an incident (the route, and the verifier at verification).
 //! - [`messages`]: every message it sends, and the observer as the incident page shows them.
+//! - [`metrics`]: requests open, offers sent and ended, lapses, time to accept, for `/metrics`.
 //!
 //! In memory only, never stored: who is available and their current cell (replaced by each
 //! refresh, forgotten when they stop or it lapses), and the offers out. A restart forgets every
@@ -21,6 +22,7 @@
 
 mod ask;
 pub mod messages;
+pub mod metrics;
 mod service;
 pub mod settings;
 
@@ -29,7 +31,7 @@ use amparo_core::geo::Cell;
 use amparo_core::ids::{AccountId, IncidentId};
 use amparo_core::observers::{RefuseReason, RequestStatus};
 use amparo_store::{Incident, ObserverDispatch};
-pub use ask::{MAX_OBSERVERS, RequestView, ask};
+pub use ask::{MAX_OBSERVERS, RequestView, ask, counted};
 use settings::ObserverConfig;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -71,6 +73,11 @@ pub enum Command {
         responder: AccountId,
         incident: IncidentId,
         reply: oneshot::Sender<bool>,
+    },
+    /// The observer marked arriving (after the store took it): their time to be done starts.
+    Arrived {
+        responder: AccountId,
+        incident: IncidentId,
     },
     Done {
         responder: AccountId,
@@ -114,6 +121,7 @@ pub struct ObserverDesk {
     inbox: Mutex<Option<mpsc::Receiver<Command>>>,
     published: Mutex<Published>,
     pub config: ObserverConfig,
+    pub metrics: metrics::ObserverMetrics,
 }
 
 impl ObserverDesk {
@@ -124,6 +132,7 @@ impl ObserverDesk {
             inbox: Mutex::new(Some(inbox)),
             published: Mutex::default(),
             config,
+            metrics: metrics::ObserverMetrics::default(),
         }
     }
 
@@ -166,6 +175,14 @@ impl ObserverDesk {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Replaced whole under the lock: consistent under every panic.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// From the store's rows: the observers still going (on the way or there), and how many went
+/// (done, or lapsed after arriving). One who lapsed before arriving is neither.
+pub(crate) fn split(sent: &[ObserverDispatch]) -> (Vec<AccountId>, u32) {
+    let on_the_way = sent.iter().filter(|d| d.going()).map(|d| d.observer).collect();
+    let went = sent.iter().filter(|d| d.went()).count();
+    (on_the_way, u32::try_from(went).unwrap_or(u32::MAX))
 }
 
 /// Starts the task for this state; `None` if it was started already.

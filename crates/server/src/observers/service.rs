@@ -2,7 +2,7 @@
 //! with the time, ticks it at its next deadline, and carries out what it says.
 
 use super::messages;
-use super::{Availability, Command, Published, Refused};
+use super::{Availability, Command, Published, Refused, split};
 use crate::clock::now_us;
 use crate::live::hub::Frame;
 use crate::state::AppState;
@@ -25,6 +25,8 @@ struct Service {
     dispatched: Option<Result<ObserverDispatch, Refused>>,
     /// The status each incident's people were last told, so they hear only changes.
     announced: HashMap<IncidentId, &'static str>,
+    /// When each open request was made: the start of its time to accept.
+    asked_at: HashMap<IncidentId, i64>,
 }
 
 /// Runs until the server closes or every sender is gone.
@@ -37,6 +39,7 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<Command>) {
         accepting: None,
         dispatched: None,
         announced: HashMap::new(),
+        asked_at: HashMap::new(),
     };
     service.restore().await;
     loop {
@@ -93,6 +96,14 @@ impl Service {
                 reply: None,
             };
             Box::pin(self.command(command)).await;
+            // Those already there have until the lapse after their arrival, not their accept.
+            for arrived in sent.iter().filter(|d| d.going() && d.arrived_at_us.is_some()) {
+                let event = Event::Arrived {
+                    responder: arrived.observer,
+                    incident: request.incident,
+                };
+                Box::pin(self.apply(event)).await;
+            }
         }
     }
 
@@ -120,6 +131,7 @@ impl Service {
                     requested_at_us,
                 };
                 self.requesters.entry(incident.id).or_default().insert(requester);
+                self.asked_at.insert(incident.id, requested_at_us);
                 self.incidents.insert(incident.id, incident);
                 self.apply(Event::Request {
                     request,
@@ -164,8 +176,14 @@ impl Service {
                 });
                 let _ = reply.send(declined);
             }
+            // A mark changes the incident page whether or not the request's status changes.
+            Command::Arrived { responder, incident } => {
+                self.apply(Event::Arrived { responder, incident }).await;
+                self.announce(incident, true).await;
+            }
             Command::Done { responder, incident } => {
                 self.apply(Event::Done { responder, incident }).await;
+                self.announce(incident, true).await;
             }
             Command::Cancel { incident } => {
                 self.apply(Event::Cancel { incident }).await;
@@ -191,7 +209,11 @@ impl Service {
             self.carry_out(effect).await;
         }
         for incident in touched {
-            self.announce(incident).await;
+            // A lapse changes who the page lists even when the request's status stays.
+            let lapsed_here = effects
+                .iter()
+                .any(|e| matches!(e, Effect::Lapsed { incident: i, .. } if *i == incident));
+            self.announce(incident, lapsed_here).await;
         }
         // Availability that ended by itself (it lapsed): the app's switch should go off.
         for responder in before.difference(&self.available_now()) {
@@ -211,6 +233,7 @@ impl Service {
                 distance,
                 expires_at_us,
             } => {
+                self.state.observers.metrics.offered();
                 if let Some(facts) = self.incidents.get(incident) {
                     self.to(*responder, messages::offer(facts, *distance, *expires_at_us));
                 }
@@ -219,14 +242,28 @@ impl Service {
                 responder,
                 incident,
                 reason,
-            } => self.to(*responder, messages::offer_withdrawn(*incident, *reason)),
-            Effect::Dispatched { responder, incident } => self.dispatch(*responder, *incident).await,
+            } => {
+                let metrics = &self.state.observers.metrics;
+                metrics.offer_ended(&messages::reason_name(*reason));
+                self.to(*responder, messages::offer_withdrawn(*incident, *reason));
+            }
+            Effect::Dispatched { responder, incident } => {
+                if let Some(asked_at) = self.asked_at.get(incident) {
+                    self.state.observers.metrics.accepted(now_us() - asked_at);
+                }
+                self.dispatch(*responder, *incident).await;
+            }
             Effect::AcceptRefused {
                 responder,
                 incident,
                 reason,
             } => self.to(*responder, messages::accept_refused(*incident, *reason)),
             Effect::Waiting { .. } => {}
+            Effect::Lapsed {
+                responder,
+                incident,
+                arrived,
+            } => self.lapse(*responder, *incident, *arrived).await,
             Effect::Cancelled { incident, on_the_way } => {
                 for responder in on_the_way {
                     self.to(*responder, messages::cancelled(*incident));
@@ -251,6 +288,7 @@ impl Service {
             accepted_at_us: now,
             arrived_at_us: None,
             done_at_us: None,
+            lapsed_at_us: None,
         };
         let audit = ResponderAction {
             at_us: now,
@@ -270,9 +308,18 @@ impl Service {
         });
     }
 
+    /// Marks the observer's row lapsed (so the page and a restart both know) and tells them.
+    async fn lapse(&self, responder: AccountId, incident: IncidentId, arrived: bool) {
+        self.state.observers.metrics.lapsed(arrived);
+        if let Err(e) = self.state.store.lapse_observer(incident, responder, now_us()).await {
+            tracing::warn!(error = %e, %incident, "an observer's lapse was not saved");
+        }
+        self.to(responder, messages::lapsed(incident, arrived));
+    }
+
     /// Tells whoever asked, and the observers on the way, how the request stands; closes it in
     /// the store once the dispatcher is done with it.
-    async fn announce(&mut self, incident: IncidentId) {
+    async fn announce(&mut self, incident: IncidentId, page_changed: bool) {
         let status = self.dispatcher.request_status(incident);
         let name = match &status {
             Some(RequestStatus::Offering { .. }) => "offering",
@@ -289,7 +336,7 @@ impl Service {
             .dispatched
             .as_ref()
             .is_some_and(|d| d.as_ref().is_ok_and(|row| row.incident == incident));
-        if !changed && !dispatched_here {
+        if !changed && !dispatched_here && !page_changed {
             return;
         }
         let mut told: BTreeSet<AccountId> = self.requesters.get(&incident).cloned().unwrap_or_default();
@@ -302,6 +349,7 @@ impl Service {
         }
         if status.is_none() && self.incidents.remove(&incident).is_some() {
             self.requesters.remove(&incident);
+            self.asked_at.remove(&incident);
             self.close_in_store(incident).await;
         }
     }
@@ -349,6 +397,7 @@ impl Service {
             published.on_the_way.insert(responder, incident);
         }
         self.state.observers.publish(published);
+        self.state.observers.metrics.requests_open(d.open_requests());
     }
 
     fn to(&self, account: AccountId, frame: Frame) {
@@ -360,17 +409,6 @@ fn available_set(d: &ObserverDispatcher) -> BTreeSet<AccountId> {
     d.available_responders().collect()
 }
 
-/// Observers still on the way, and how many are done.
-fn split(sent: &[ObserverDispatch]) -> (Vec<AccountId>, u32) {
-    let on_the_way = sent
-        .iter()
-        .filter(|d| d.done_at_us.is_none())
-        .map(|d| d.observer)
-        .collect();
-    let done = sent.iter().filter(|d| d.done_at_us.is_some()).count();
-    (on_the_way, u32::try_from(done).unwrap_or(u32::MAX))
-}
-
 fn incident_of(effect: &Effect) -> IncidentId {
     match effect {
         Effect::Offer { incident, .. }
@@ -378,6 +416,7 @@ fn incident_of(effect: &Effect) -> IncidentId {
         | Effect::Dispatched { incident, .. }
         | Effect::Waiting { incident }
         | Effect::AcceptRefused { incident, .. }
+        | Effect::Lapsed { incident, .. }
         | Effect::Cancelled { incident, .. } => *incident,
     }
 }

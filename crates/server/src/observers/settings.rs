@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::num::NonZeroUsize;
 
 /// How legal observers are asked. Defaults: three at once, a minute to answer, ten grid steps
-/// away at most, availability forgotten after half an hour without a refresh.
+/// away at most, availability forgotten after half an hour without a refresh, an observer who
+/// marks nothing for two hours lapsed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ObserverConfig {
@@ -18,6 +19,9 @@ pub struct ObserverConfig {
     /// A responder's availability (and their cell) is forgotten this long after their last
     /// refresh. The app refreshes every few minutes while the switch is on.
     pub availability_ttl_secs: u64,
+    /// An observer on the way who marks nothing for this long (arrived after accepting, done
+    /// after arriving) lapses and is free again; one who never arrived is replaced.
+    pub on_the_way_ttl_secs: u64,
 }
 
 impl Default for ObserverConfig {
@@ -28,6 +32,7 @@ impl Default for ObserverConfig {
             offer_timeout_ms: (core.offer_timeout_us / 1_000) as u64,
             max_distance_cells: core.max_distance,
             availability_ttl_secs: (core.availability_ttl_us / 1_000_000) as u64,
+            on_the_way_ttl_secs: (core.on_the_way_ttl_us / 1_000_000) as u64,
         }
     }
 }
@@ -41,6 +46,7 @@ impl ObserverConfig {
             offer_timeout_us: us(self.offer_timeout_ms),
             max_distance: self.max_distance_cells,
             availability_ttl_us: us(self.availability_ttl_secs.saturating_mul(1_000)),
+            on_the_way_ttl_us: us(self.on_the_way_ttl_secs.saturating_mul(1_000)),
         }
     }
 }

@@ -143,6 +143,20 @@ pub fn observed_at(value: Option<&str>, now_us: i64, oldest_us: i64) -> Result<i
     Ok(us)
 }
 
+/// An id the app chose for something it creates (a UUID), so that sending it again after a
+/// lost answer finds what the first send stored instead of making a second.
+pub fn chosen_id<T: std::str::FromStr>(text: Option<&str>, field: &str) -> Result<Option<T>, ApiError> {
+    text.map(|text| {
+        text.parse().map_err(|_| {
+            ApiError::invalid_field(
+                field,
+                format!("{field}: not an id the app can choose: send a random UUID, or leave it out."),
+            )
+        })
+    })
+    .transpose()
+}
+
 /// An id in a path.
 pub fn id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
     text.parse()

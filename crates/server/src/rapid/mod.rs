@@ -14,6 +14,8 @@
 //! - [`photo`]: a report photo decoded and re-encoded, so only its pixels are kept (no EXIF,
 //!   GPS, device or anything appended), bounded against decompression bombs; [`photo_view`] its
 //!   JSON.
+//! - [`purge`]: photos kept no longer than needed: bytes of deleted photos, photos of rejected
+//!   and expired reports after `limits.rejected_photo_keep_secs`, blobs that never got a row.
 //! - [`search`]: plate search: the store's index reads candidates, `core::plate::rank` orders
 //!   them; spoken plates searched reading by reading.
 //!
@@ -25,6 +27,7 @@ pub mod deliver;
 pub mod input;
 pub mod photo;
 pub mod photo_view;
+pub mod purge;
 pub mod search;
 pub mod views;
 pub mod webhook;

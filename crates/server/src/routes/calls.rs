@@ -183,7 +183,7 @@ pub async fn turn(State(state): State<AppState>, account: CurrentAccount) -> Res
     Ok(Json(ice_config(&state.attorney.turn, now_secs)))
 }
 
-/// The attorney line's metrics in the Prometheus text format: for the scraper's bearer token
+/// The attorney line's and the legal observers' metrics in the Prometheus text format: for the scraper's bearer token
 /// (`[metrics] token`), or from loopback when no token is set.
 pub async fn metrics(
     State(state): State<AppState>,
@@ -203,7 +203,8 @@ pub async fn metrics(
             "Metrics are for the operator's scraper: send the configured bearer token, or ask from the server itself.",
         ));
     }
-    let body = state.attorney.metrics.render();
+    let mut body = state.attorney.metrics.render();
+    body.push_str(&state.observers.metrics.render());
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         body,

@@ -25,6 +25,7 @@ pub mod organizations;
 pub mod photo_upload;
 pub mod push;
 pub mod report_decisions;
+pub mod report_deletes;
 pub mod report_photos;
 pub mod reports;
 pub mod tus;

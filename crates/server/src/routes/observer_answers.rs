@@ -149,14 +149,11 @@ async fn mark(
             amparo_store::StoreError::NotFound(_) => ApiError::not_found("You were not sent to this incident."),
             other => other.into(),
         })?;
-    if mark == ObserverMark::Done {
-        state
-            .observers
-            .send(Command::Done {
-                responder: account.0.id,
-                incident: incident.id,
-            })
-            .await;
-    }
+    let (responder, incident) = (account.0.id, incident.id);
+    let command = match mark {
+        ObserverMark::Arrived => Command::Arrived { responder, incident },
+        ObserverMark::Done => Command::Done { responder, incident },
+    };
+    state.observers.send(command).await;
     Ok(Json(ObserverView::new(&row, account.0.id)))
 }

@@ -9,7 +9,7 @@ use crate::clock::{now_us, rfc3339};
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::observers::messages::ObserverView;
-use crate::observers::{Command, RequestView, ask};
+use crate::observers::{Command, RequestView, ask, counted};
 use crate::rapid::input::PlaceInput;
 use crate::rapid::views::PlaceView;
 use crate::state::AppState;
@@ -181,13 +181,12 @@ pub async fn list(
     let status = state.observers.status(incident.id);
     let wanted = state
         .store
-        .open_observer_requests()
+        .observer_request(incident.id)
         .await?
-        .into_iter()
-        .find(|r| r.incident == incident.id)
+        .filter(|r| r.closed_at_us.is_none())
         .map_or(0, |r| r.wanted);
     Ok(Json(ObserversView {
-        request: RequestView::new(status.as_ref(), wanted, sent.len() as u32),
+        request: RequestView::new(status.as_ref(), wanted, counted(&sent)),
         observers: sent.iter().map(|d| ObserverView::new(d, account.0.id)).collect(),
     }))
 }

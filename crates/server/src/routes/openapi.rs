@@ -3,8 +3,8 @@
 
 use super::{
     accounts, attorneys, audit, billing, bundle, calls, cells, contacts, encounters, follow, households, incidents,
-    invitations, log, observer_answers, observers, organizations, photo_upload, push, report_decisions, report_photos,
-    reports, uploads, vehicles, watch_areas,
+    invitations, log, observer_answers, observers, organizations, photo_upload, push, report_decisions, report_deletes,
+    report_photos, reports, uploads, vehicles, watch_areas,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         calls::ask, calls::request_status, calls::cancel, calls::add_note, calls::notes, calls::turn,
         reports::create, reports::queue, reports::mine, reports::read, reports::answer,
         report_decisions::verify, report_decisions::merge, report_decisions::reject, report_decisions::ask,
+        report_deletes::delete_report, report_deletes::delete_photo,
         photo_upload::upload, report_photos::of_report, report_photos::image, report_photos::share,
         report_photos::of_incident, report_photos::of_vehicle, audit::read,
         incidents::list, incidents::read, incidents::update,

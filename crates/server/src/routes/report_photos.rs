@@ -31,7 +31,10 @@ use utoipa::ToSchema;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports/{id}/photos", post(photo_upload::upload).get(of_report))
-        .route("/api/v1/photos/{id}", get(image))
+        .route(
+            "/api/v1/photos/{id}",
+            get(image).delete(super::report_deletes::delete_photo),
+        )
         .route("/api/v1/photos/{id}/shareable", put(share))
         .route("/api/v1/incidents/{id}/photos", get(of_incident))
         .route("/api/v1/vehicles/{id}/photos", get(of_vehicle))

@@ -2,10 +2,10 @@
 //! only responders see unverified reports, and only they decide: verify (the report becomes an
 //! incident and its subscribers are alerted), merge into an incident, ask the reporter, reject
 //! with why. Every decision is written to the audit log with it. The reporter sees their own
-//! reports, their state and questions, and answers.
+//! reports, their state and questions, and answers, and deletes them (`report_deletes`).
 
 use super::accounts::ClientAddress;
-use super::report_decisions;
+use super::{report_decisions, report_deletes};
 use crate::auth::CurrentAccount;
 use crate::clock::now_us;
 use crate::error::ApiError;
@@ -17,7 +17,7 @@ use amparo_core::geo::Cell;
 use amparo_core::ids::{QuestionId, ReportId};
 use amparo_core::rapid::{ReportKind, ReportState};
 use amparo_core::roles::Role;
-use amparo_store::Report;
+use amparo_store::{Report, StoreError};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports", post(create).get(queue))
         .route("/api/v1/reports/mine", get(mine))
-        .route("/api/v1/reports/{id}", get(read))
+        .route("/api/v1/reports/{id}", get(read).delete(report_deletes::delete_report))
         .route("/api/v1/reports/{id}/verify", post(report_decisions::verify))
         .route("/api/v1/reports/{id}/merge", post(report_decisions::merge))
         .route("/api/v1/reports/{id}/reject", post(report_decisions::reject))
@@ -42,6 +42,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
+    /// The report's id, chosen by the app (a random UUID) so that sending it again after a
+    /// lost answer (an app that queued it offline retries) never makes two reports. Optional.
+    pub id: Option<String>,
     /// checkpoint, raid_home, raid_workplace, arrest, vehicle or other.
     pub kind: String,
     /// Where: kept only as the H3 cell at the network's precision.
@@ -54,15 +57,24 @@ pub struct ReportInput {
     pub vehicles: Vec<VehicleInput>,
 }
 
-/// Sends a report to the responders. It alerts nobody until a responder verifies it.
+/// Sends a report to the responders. It alerts nobody until a responder verifies it. Sent again
+/// with the same `id`, it answers 200 with the report the first send stored.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "rapid", security(("bearer" = [])), request_body = ReportInput,
-    responses((status = 201, body = ReportView), (status = 400), (status = 401), (status = 429)))]
+    responses((status = 201, body = ReportView), (status = 200, body = ReportView, description = "Already stored under this id"),
+        (status = 400), (status = 401), (status = 409, description = "The id is another account's"), (status = 429)))]
 pub async fn create(
     State(state): State<AppState>,
     account: CurrentAccount,
     ClientAddress(address): ClientAddress,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> Result<Response, ApiError> {
+    let chosen: Option<ReportId> = input::chosen_id(input.id.as_deref(), "id")?;
+    // A retry of a report already stored answers with it, and uses up no allowance.
+    if let Some(id) = chosen
+        && let Some(stored) = already_stored(&state, &account, id).await?
+    {
+        return Ok(stored);
+    }
     let kind: ReportKind = input
         .kind
         .parse()
@@ -76,7 +88,7 @@ pub async fn create(
     // Checked last, so a report refused for its content does not use up the allowance.
     state.rate_limits.check_report(account.0.id, address)?;
     let report = Report {
-        id: ReportId::new(),
+        id: chosen.unwrap_or_default(),
         reporter: account.0.id,
         kind,
         cell,
@@ -91,8 +103,35 @@ pub async fn create(
         decided_at_us: None,
         reason: None,
     };
-    state.store.create_report(&report).await?;
-    Ok((StatusCode::CREATED, Json(ReportView::new(&report, &[], None))).into_response())
+    match state.store.create_report(&report).await {
+        Ok(()) => Ok((StatusCode::CREATED, Json(ReportView::new(&report, &[], None))).into_response()),
+        // Two sends of one report at once: the store's key let one in; the other answers with it.
+        Err(StoreError::Conflict(_)) => already_stored(&state, &account, report.id)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("report {} conflicted but is not stored", report.id))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The report stored under `id`, as a 200 answer, if the caller stored it; 409 if another
+/// account's report has that id (a random UUID never collides: the app is choosing ids badly).
+async fn already_stored(
+    state: &AppState,
+    account: &CurrentAccount,
+    id: ReportId,
+) -> Result<Option<Response>, ApiError> {
+    match state.store.report(id).await? {
+        None => Ok(None),
+        Some(report) if report.reporter == account.0.id => {
+            let questions = state.store.questions_of(id).await?;
+            Ok(Some(
+                (StatusCode::OK, Json(ReportView::new(&report, &questions, None))).into_response(),
+            ))
+        }
+        Some(_) => Err(ApiError::conflict(
+            "This report id is taken. Send the report again with a new random id (or none).",
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

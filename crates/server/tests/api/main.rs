@@ -14,12 +14,14 @@ mod households;
 mod log;
 mod observers;
 mod organizations;
+mod photo_erase;
 mod photos;
 mod push;
 mod rapid;
 mod rapid_webhook;
 #[path = "../support/receiver.rs"]
 mod receiver;
+mod report_retries;
 mod s3;
 mod sequencer;
 mod uploads;

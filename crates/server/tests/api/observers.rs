@@ -244,17 +244,17 @@ async fn the_nearest_are_asked_the_first_accept_wins_and_the_others_are_withdraw
     }
 }
 
-#[tokio::test]
-async fn an_unanswered_offer_expires_and_goes_to_the_next_nearest() {
+/// One offer at a time: a responder one step away and one two steps away, an incident, and one
+/// observer asked for (so the nearer is offered first).
+async fn one_at_a_time(config: ObserverConfig) -> (TestServer, Responder, Responder, Responder, String) {
     let server = start(ObserverConfig {
         offer_count: NonZeroUsize::MIN,
-        offer_timeout_ms: 1_000,
-        ..config()
+        ..config
     })
     .await;
     let requester = responder(&server).await;
-    let mut near = responder(&server).await;
-    let mut farther = responder(&server).await;
+    let near = responder(&server).await;
+    let farther = responder(&server).await;
     make_available(&server, &near, away(1)).await;
     make_available(&server, &farther, away(2)).await;
     let id = incident(&server, &requester.token).await;
@@ -262,6 +262,16 @@ async fn an_unanswered_offer_expires_and_goes_to_the_next_nearest() {
         ask(&server, &requester.token, &id, 1).await.status(),
         StatusCode::ACCEPTED
     );
+    (server, requester, near, farther, id)
+}
+
+#[tokio::test]
+async fn an_unanswered_offer_expires_and_goes_to_the_next_nearest() {
+    let (server, _requester, mut near, mut farther, id) = one_at_a_time(ObserverConfig {
+        offer_timeout_ms: 1_000,
+        ..config()
+    })
+    .await;
     offered(&mut near, &id).await;
     not_offered(&mut farther).await;
     let expired = near
@@ -513,4 +523,55 @@ async fn the_verifier_asks_at_verification_and_withdrawing_the_incident_calls_it
             .contains("withdrawn")
     );
     problem(answer(&server, &near.token, &id, "accept").await, 409).await;
+}
+
+#[tokio::test]
+async fn an_observer_who_never_arrives_lapses_and_metrics_count_it_all() {
+    let (server, requester, mut near, mut farther, id) = one_at_a_time(ObserverConfig {
+        on_the_way_ttl_secs: 1,
+        ..config()
+    })
+    .await;
+    offered(&mut near, &id).await;
+    assert_eq!(
+        answer(&server, &near.token, &id, "accept").await.status(),
+        StatusCode::OK
+    );
+
+    // A second passes with no "arrived": they are let go, told so, and the next nearest asked.
+    let lapsed = near.live.next_of("observer_lapsed", SOON).await.expect("lapsed");
+    assert_eq!(lapsed["incident"], id.as_str());
+    assert_eq!(lapsed["arrived"], false);
+    offered(&mut farther, &id).await;
+    let late = answer(&server, &near.token, &id, "arrived").await;
+    assert!(
+        problem(late, 409).await["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("lapsed")
+    );
+    let page = observers(&server, &requester.token, &id).await;
+    assert_eq!(page["request"]["status"], "offering");
+    assert_eq!(page["request"]["wanted"], 1);
+    assert_eq!(page["request"]["sent"], 0, "a lapsed observer does not count");
+    let listed = page["observers"].as_array().expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0]["lapsed_at"].is_string(), "the row says when: {page}");
+
+    let metrics = server
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.expect("text");
+    for line in [
+        "amparo_observers_requests_open 1",
+        "amparo_observers_offers_sent_total 2",
+        "amparo_observers_lapsed_total{arrived=\"false\"} 1",
+        "amparo_observers_time_to_accept_seconds_count 1",
+        "amparo_observers_time_to_accept_seconds{quantile=\"0.99\"}",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
 }

@@ -15,7 +15,7 @@ const EVANSTON: (f64, f64) = (42.0451, -87.6877);
 /// Bytes hidden after the JPEG's end: some apps carry a second image or data there.
 const TRAILER: &[u8] = b"TRAILING-SECRET-after-the-image";
 
-fn limits() -> Limits {
+pub(crate) fn limits() -> Limits {
     Limits {
         reports_per_hour: 1_000,
         reports_per_hour_per_address: 1_000,
@@ -25,7 +25,7 @@ fn limits() -> Limits {
 
 /// A 64 × 48 JPEG as a phone writes it: an Exif segment with the camera's make and model, the
 /// GPS position and an orientation (rotate 90° to display), and bytes appended after the end.
-fn phone_jpeg() -> Vec<u8> {
+pub(crate) fn phone_jpeg() -> Vec<u8> {
     let pixels = RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 128]));
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
@@ -138,7 +138,7 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-async fn report(server: &TestServer, token: &str) -> String {
+pub(crate) async fn report(server: &TestServer, token: &str) -> String {
     let body = json!({
         "kind": "vehicle",
         "place": {"latitude": PILSEN.0, "longitude": PILSEN.1},
@@ -151,7 +151,7 @@ async fn report(server: &TestServer, token: &str) -> String {
     report["id"].as_str().expect("id").to_owned()
 }
 
-async fn upload(server: &TestServer, token: &str, report: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(server: &TestServer, token: &str, report: &str, bytes: Vec<u8>) -> reqwest::Response {
     server
         .request(Method::POST, &format!("/api/v1/reports/{report}/photos"), Some(token))
         .header("Content-Type", "image/jpeg")
@@ -161,7 +161,7 @@ async fn upload(server: &TestServer, token: &str, report: &str, bytes: Vec<u8>) 
         .expect("upload")
 }
 
-async fn get(server: &TestServer, path: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn get(server: &TestServer, path: &str, token: &str) -> reqwest::Response {
     server
         .request(Method::GET, path, Some(token))
         .send()
@@ -169,14 +169,14 @@ async fn get(server: &TestServer, path: &str, token: &str) -> reqwest::Response 
         .expect("get")
 }
 
-async fn list(server: &TestServer, path: &str, token: &str) -> Vec<Value> {
+pub(crate) async fn list(server: &TestServer, path: &str, token: &str) -> Vec<Value> {
     let response = get(server, path, token).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     response.json().await.expect("list")
 }
 
 /// Every file under `media/reports/`.
-fn stored_photos(server: &TestServer) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_photos(server: &TestServer) -> Vec<std::path::PathBuf> {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();

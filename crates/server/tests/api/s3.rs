@@ -5,7 +5,7 @@
 #[path = "../../../store-postgres/tests/common/mod.rs"]
 pub(crate) mod postgres;
 #[path = "../support/s3fs.rs"]
-mod s3fs;
+pub(crate) mod s3fs;
 
 use crate::harness::{TestServer, bundle_media, test_services};
 use amparo_core::ids::RecordingId;

@@ -62,6 +62,15 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
         "request again",
     );
     assert_eq!(again, request(first, 2, at));
+    assert_eq!(
+        ok(store.observer_request(first).await, "observer_request"),
+        Some(request(first, 2, at)),
+        "read by its key"
+    );
+    assert_eq!(
+        ok(store.observer_request(IncidentId::new()).await, "observer_request"),
+        None
+    );
     let open: Vec<IncidentId> = ok(store.open_observer_requests().await, "open requests")
         .into_iter()
         .map(|r| r.incident)
@@ -88,6 +97,22 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
         "reopen",
     );
     assert_eq!(reopened, request(second, 1, at + 4 * MINUTE));
+    ok(
+        store.close_observer_request(second, at + 5 * MINUTE).await,
+        "close again",
+    );
+    let closed = ok(store.observer_request(second).await, "observer_request");
+    assert_eq!(
+        closed.and_then(|r| r.closed_at_us),
+        Some(at + 5 * MINUTE),
+        "a closed request is read too"
+    );
+    ok(
+        store
+            .request_observers(&request(second, 1, at + 4 * MINUTE), &asked)
+            .await,
+        "reopen",
+    );
 
     let sent = ObserverDispatch {
         incident: first,
@@ -96,6 +121,7 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
         accepted_at_us: at + MINUTE,
         arrived_at_us: None,
         done_at_us: None,
+        lapsed_at_us: None,
     };
     let accept = audit(observer.id, "observer_accept", first, at + MINUTE);
     ok(store.add_observer(&sent, &accept).await, "add_observer");
@@ -132,6 +158,15 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
     );
     conflict(mark(ObserverMark::Done, at + 10 * MINUTE).await, "done twice");
 
+    assert!(
+        !ok(
+            store.lapse_observer(first, observer.id, at + 10 * MINUTE).await,
+            "lapse"
+        ),
+        "one who is done does not lapse"
+    );
+    observers_lapse(store, second, observer.id, &accept, at).await;
+
     let decline = audit(observer.id, "observer_decline", second, at + 11 * MINUTE);
     ok(store.log_responder_action(&decline).await, "log_responder_action");
     let log = ok(store.responder_actions(50).await, "responder_actions");
@@ -146,7 +181,60 @@ pub async fn observer_requests_and_dispatches_round_trip(store: &dyn Store) {
     }
     assert_eq!(
         ours.iter().filter(|a| **a == "observer_accept").count(),
-        3,
-        "the accept and both marks (logged with the accept's action here), and nothing refused"
+        4,
+        "both accepts and both marks (logged with the accept's action here), and nothing refused"
     );
+}
+
+/// An observer who lapsed is marked once, is no longer going, and no mark counts after it.
+async fn observers_lapse(
+    store: &dyn Store,
+    incident: IncidentId,
+    observer: AccountId,
+    audit: &ResponderAction,
+    at: i64,
+) {
+    let sent = ObserverDispatch {
+        incident,
+        observer,
+        display_name: "late".to_owned(),
+        accepted_at_us: at + MINUTE,
+        arrived_at_us: None,
+        done_at_us: None,
+        lapsed_at_us: None,
+    };
+    ok(store.add_observer(&sent, audit).await, "add_observer");
+    assert!(ok(
+        store.lapse_observer(incident, observer, at + 2 * MINUTE).await,
+        "lapse"
+    ));
+    assert!(
+        !ok(
+            store.lapse_observer(incident, observer, at + 3 * MINUTE).await,
+            "lapse twice"
+        ),
+        "lapsed once"
+    );
+    assert!(
+        !ok(
+            store.lapse_observer(incident, AccountId::new(), at).await,
+            "lapse nobody"
+        ),
+        "nobody sent: nothing marked"
+    );
+    let rows = ok(store.observers_of(incident).await, "observers_of");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].lapsed_at_us, Some(at + 2 * MINUTE));
+    assert!(
+        !rows[0].going() && !rows[0].went(),
+        "lapsed before arriving: neither going nor gone"
+    );
+    for mark in [ObserverMark::Arrived, ObserverMark::Done] {
+        conflict(
+            store
+                .mark_observer(incident, observer, mark, at + 4 * MINUTE, audit)
+                .await,
+            "a mark after lapsing",
+        );
+    }
 }

@@ -7,7 +7,7 @@ use super::{T0, account, conflict, not_found, ok};
 use crate::{ReportPhoto, Store};
 use amparo_core::ids::{PhotoId, ReportId};
 
-fn photo(report: ReportId, created_at_us: i64) -> ReportPhoto {
+pub(super) fn photo(report: ReportId, created_at_us: i64) -> ReportPhoto {
     ReportPhoto {
         id: PhotoId::new(),
         report,
