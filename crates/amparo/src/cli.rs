@@ -52,6 +52,9 @@ pub struct ServeFlags {
     /// <data_dir>/media.
     #[arg(long)]
     pub blob_url: Option<String>,
+    /// The other nodes' bus: nats://host:4222, or empty for a single node (the in-process bus).
+    #[arg(long)]
+    pub bus_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,8 @@ use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
+use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
+use amparo_server::bus::{Membership, Subjects};
 use amparo_server::log::Log;
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
@@ -73,6 +75,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let message_key = MessageKey::load_or_create(&settings.data_dir)
         .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
     let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
+    let membership = join_deployment(&settings, &store, &stop_log).await?;
     let services = Services {
         alerts,
         web_push,
@@ -85,6 +88,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         },
         rapid_webhook: settings.rapid.channel()?,
         observers: settings.observers.clone(),
+        membership,
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 
@@ -99,6 +103,30 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     stop_log.cancel();
     log_tasks.finish().await;
     Ok(())
+}
+
+/// The bus `bus_url` names, and the lease that says whether this node runs the attorney line's
+/// dispatcher and the silence alerts. Alone, the node always does.
+async fn join_deployment(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    stop: &CancellationToken,
+) -> anyhow::Result<Membership> {
+    let bus = amparo_server::bus::open::open(&settings.bus_url)
+        .await
+        .context("opening the bus (bus_url)")?;
+    let subjects = Subjects::new(&settings.bus_cluster)?;
+    let _ = (store, stop, DISPATCHER_LEASE);
+    anyhow::ensure!(
+        !bus.reaches_others(),
+        "bus_url needs the dispatcher's lease, which this build does not have yet"
+    );
+    let leadership = Leadership::always();
+    Ok(Membership {
+        bus,
+        subjects,
+        leadership,
+    })
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ mod attorneys;
 mod audit;
 mod billing;
 mod bundle;
+mod cluster;
 mod contacts;
 mod following;
 mod harness;
@@ -15,6 +16,10 @@ mod log;
 mod observers;
 mod organizations;
 mod photos;
+/// A fresh PostgreSQL database per test (the store-postgres tests' helper, shared by path).
+#[allow(dead_code)]
+#[path = "../../../store-postgres/tests/common/mod.rs"]
+mod postgres;
 mod push;
 mod rapid;
 mod rapid_webhook;
