@@ -139,6 +139,12 @@ impl Store for TimedStore {
     async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
         self.inner.first_checkpoint_covering(index).await
     }
+    async fn acquire_lease(&self, name: &str, holder: &str) -> Result<Option<LeaseHold>, StoreError> {
+        self.inner.acquire_lease(name, holder).await
+    }
+    async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.inner.lease_holder(name).await
+    }
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {
         self.inner.record_access(access).await
     }

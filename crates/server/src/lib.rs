@@ -13,6 +13,8 @@
 //! - [`blobs`]: the media's object store chosen by `blob_url` (local files, or S3-compatible);
 //!   chunks written under keys that name their SHA-256, read back from their stored rows.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
+//! - [`cluster`]: several nodes over one store: [`cluster::lease`], the lease that lets exactly
+//!   one node do a job (sequence the log, dispatch attorneys), with takeover.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
@@ -40,6 +42,7 @@ pub mod auth;
 pub mod blobs;
 pub mod bus;
 pub mod clock;
+pub mod cluster;
 pub mod error;
 pub mod json;
 pub mod limits;

@@ -26,6 +26,8 @@
 //!   incident.
 //! - `rapid_photos`: report photos' rows (the bytes are in object storage), capped per report
 //!   under the report row's lock, and marked shareable with the responder's action logged.
+//! - `leases`: leases as session-level advisory locks on a connection of their own, checked every
+//!   second; the last holder's note in the `leases` table.
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
 //!   backend shares are in `amparo_store::convert`).
 //! - `migrations/` (beside `src/`): the schema, applied on connect.
@@ -49,6 +51,7 @@ mod convert;
 mod encounters;
 mod households;
 mod invitations;
+mod leases;
 mod log;
 mod observers;
 mod organizations;
@@ -209,6 +212,13 @@ impl Store for PostgresStore {
     }
     async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
         log::first_checkpoint_covering(self, index).await
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str) -> Result<Option<LeaseHold>, StoreError> {
+        leases::acquire(self, name, holder).await
+    }
+    async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        leases::holder(self, name).await
     }
 
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {

@@ -95,3 +95,49 @@ async fn a_damaged_attorney_row_is_a_backend_error() {
     })
     .await;
 }
+
+/// A lease is a session's advisory lock: a second store (another node) cannot take it while the
+/// session lives; when the session is killed, the hold says so within its health checks and the
+/// other node takes the lease.
+#[tokio::test]
+async fn a_lease_whose_session_dies_is_lost_and_taken_over() {
+    with_fresh_database(|url| async move {
+        use sqlx::Connection;
+        use std::time::Duration;
+        let node_a = PostgresStore::connect(&url).await.expect("connect");
+        let node_b = PostgresStore::connect(&url).await.expect("connect");
+        let hold = node_a
+            .acquire_lease("sequencer", "http://a")
+            .await
+            .expect("acquire_lease")
+            .expect("a free lease is taken");
+        let taken = node_b.acquire_lease("sequencer", "http://b").await.expect("acquire_lease");
+        assert!(taken.is_none(), "another node took a held lease");
+
+        // What a crash, a cut network or an operator's kill does to the holder's session.
+        let mut admin = sqlx::PgConnection::connect(&url).await.expect("a third connection");
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks \
+             WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .expect("terminate the lock's session");
+        assert_eq!(killed, [true], "one session held the lock");
+        tokio::time::timeout(Duration::from_secs(4), hold.lost())
+            .await
+            .expect("the hold noticed its session died within its health checks");
+        assert!(hold.is_lost());
+
+        let taken_over = conformance::take_within(&node_b, "sequencer", "http://b", Duration::from_secs(2)).await;
+        assert!(!taken_over.is_lost());
+        assert_eq!(
+            node_a.lease_holder("sequencer").await.expect("lease_holder").as_deref(),
+            Some("http://b")
+        );
+        drop((hold, taken_over));
+        node_a.close().await;
+        node_b.close().await;
+    })
+    .await;
+}

@@ -28,6 +28,7 @@
 //!   incident.
 //! - `rapid_photos`: report photos' rows (the bytes are in object storage), capped per report in
 //!   the adding transaction, and marked shareable with the responder's action logged.
+//! - `leases`: leases held by this process (one node: nothing else to exclude), never lost.
 //! - `group_commit`: small writes (an encounter's insert, a call record, a duty span) committed
 //!   many to a transaction, one fsync for all.
 //! - `migrations/` (beside `src/`): the schema, applied on open.
@@ -55,6 +56,7 @@ mod encounters;
 mod group_commit;
 mod households;
 mod invitations;
+mod leases;
 mod log;
 mod observers;
 mod organizations;
@@ -106,6 +108,8 @@ pub struct SqliteStore {
     grouped: group_commit::Queue,
     /// Read-only (`query_only`) connections for everything else.
     readers: SqlitePool,
+    /// The leases this process holds (see `leases`).
+    leases: leases::Leases,
 }
 
 impl SqliteStore {
@@ -178,6 +182,7 @@ impl SqliteStore {
             writer,
             grouped,
             readers,
+            leases: leases::Leases::default(),
         })
     }
 
@@ -319,6 +324,13 @@ impl Store for SqliteStore {
     }
     async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
         log::first_checkpoint_covering(self, index).await
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str) -> Result<Option<LeaseHold>, StoreError> {
+        Ok(self.leases.acquire(name, holder))
+    }
+    async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.leases.holder(name))
     }
 
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {

@@ -34,6 +34,8 @@
 //! - `audit`: the audit log a page at a time, newest first, filtered (issue 6).
 //! - `observers`: legal observers' requests (kept in line while open, fresh once closed), each
 //!   observer sent once, marks only forward, the audit log (issue 6).
+//! - `leases`: a lease held once per name, its holder's note, given up on drop ([`take_within`]
+//!   tries until a lease is free, for backend tests of takeover).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -45,6 +47,7 @@ mod checkpoints;
 mod contacts;
 mod encounters;
 mod households;
+mod leases;
 mod log;
 mod observers;
 mod organizations;
@@ -80,6 +83,7 @@ pub use households::{
     an_account_belongs_to_one_household, households_invite_accept_remove_and_leave,
     invitations_expire_and_are_used_once, plan_periods_are_stored, the_last_seat_is_filled_once_under_a_race,
 };
+pub use leases::{leases_are_held_once_and_given_up_on_drop, take_within};
 pub use log::{
     append_batch_races_have_one_winner, append_batch_rejects_a_stale_index, append_batch_rejects_a_stale_offset,
     append_batch_updates_everything,
@@ -157,6 +161,7 @@ checks![
     log_ranges_read_short_at_the_end,
     frontier_rebuilds_after_many_batches,
     checkpoints_are_immutable_and_found_by_index,
+    leases_are_held_once_and_given_up_on_drop,
     // Households (issue 5)
     households_invite_accept_remove_and_leave,
     invitations_expire_and_are_used_once,

@@ -13,6 +13,8 @@
 //!   that holds nothing about where they came from.
 //! - [`observers`]: legal observers (issue 6): requests for observers at an incident and each
 //!   observer sent, never where a responder is.
+//! - [`lease`]: a named lease held by one node of the deployment at a time ([`LeaseHold`]), for
+//!   the jobs only one node may do (sequencing the log, dispatching attorneys).
 //! - [`Store`] (this file): every operation the server needs, and nothing more.
 //! - [`batch`]: what `append_batch` does, checked and planned before any SQL runs; every backend
 //!   executes the same plan with its own statements.
@@ -30,6 +32,7 @@ pub mod audit;
 pub mod batch;
 pub mod conformance;
 pub mod convert;
+pub mod lease;
 pub mod observers;
 pub mod photos;
 pub mod rapid;
@@ -49,6 +52,7 @@ use amparo_core::roles::Role;
 use async_trait::async_trait;
 pub use attorneys::*;
 pub use audit::{AuditEntry, AuditQuery};
+pub use lease::LeaseHold;
 pub use observers::{ObserverDispatch, ObserverMark, ObserverRequest};
 pub use photos::{ReportPhoto, photo_blob_key};
 pub use rapid::{
@@ -171,6 +175,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
     /// The earliest checkpoint whose tree contains log index `index`.
     async fn first_checkpoint_covering(&self, index: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    // --- leases: one node at a time (see [`lease`]) ---
+
+    /// Takes the lease `name` if nobody holds it, noting `holder` (how other nodes reach this
+    /// one, e.g. its URL) as who took it last. `None` if it is held, by another node or by
+    /// another hold in this process. SQLite, a single node's store, has only this process to
+    /// exclude; PostgreSQL excludes every node connected to the database.
+    async fn acquire_lease(&self, name: &str, holder: &str) -> Result<Option<LeaseHold>, StoreError>;
+    /// The `holder` the last node to take the lease `name` gave, if one ever took it. That node
+    /// may have lost the lease or died since: ask again when it does not answer as the holder.
+    async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError>;
 
     // --- chain of custody ---
 
