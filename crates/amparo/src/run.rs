@@ -9,6 +9,7 @@ use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
 use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
 use amparo_server::bus::{Membership, Subjects};
+use amparo_server::cluster::lease::Lease;
 use amparo_server::log::Log;
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
@@ -116,12 +117,12 @@ async fn join_deployment(
         .await
         .context("opening the bus (bus_url)")?;
     let subjects = Subjects::new(&settings.bus_cluster)?;
-    let _ = (store, stop, DISPATCHER_LEASE);
-    anyhow::ensure!(
-        !bus.reaches_others(),
-        "bus_url needs the dispatcher's lease, which this build does not have yet"
-    );
-    let leadership = Leadership::always();
+    let leadership = if bus.reaches_others() {
+        let lease = Lease::new(store.clone(), DISPATCHER_LEASE, settings.listen.clone());
+        Leadership::campaign(lease, stop.clone())
+    } else {
+        Leadership::always()
+    };
     Ok(Membership {
         bus,
         subjects,

@@ -2,7 +2,9 @@
 //! and the silence watch's alerts. A single node always does; in a cluster the lease says
 //! (held by one node at a time, taken over when its holder stops renewing it).
 
+use crate::cluster::lease::Lease;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// The lease's name in the store.
 pub const DISPATCHER_LEASE: &str = "attorney-dispatcher";
@@ -20,6 +22,25 @@ impl Leadership {
 
     /// Follows a lease's holder flag (`true` while this node holds it).
     pub fn follow(held: watch::Receiver<bool>) -> Self {
+        Self(held)
+    }
+
+    /// Takes `lease` term after term until `stop` is cancelled, leading for each term.
+    pub fn campaign(mut lease: Lease, stop: CancellationToken) -> Self {
+        let (leads, held) = watch::channel(false);
+        tokio::spawn(async move {
+            while let Some(term) = lease.next_term(&stop).await {
+                leads.send_replace(true);
+                tokio::select! {
+                    () = term.lost() => tracing::warn!(lease = lease.name(), "lost the lease"),
+                    () = stop.cancelled() => {}
+                }
+                // The dispatcher stops on this; the lease goes to the next node as `term` drops.
+                // Its writes are fenced by the store (a call is saved whole, duty spans close
+                // the previous one), so a moment of overlap repeats work, never corrupts it.
+                leads.send_replace(false);
+            }
+        });
         Self(held)
     }
 

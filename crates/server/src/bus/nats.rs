@@ -86,19 +86,31 @@ impl NatsBus {
         }
     }
 
-    /// Subscribes, then waits until the server has the subscription (a flush is answered after
-    /// it), so a message published anywhere after this returns reaches it.
+    /// Subscribes, then waits until the server has the subscription, so a message published
+    /// anywhere after this returns reaches it.
     pub async fn subscribe(&self, pattern: String) -> Result<Subscription, BusError> {
         let subscriber = self
             .client
             .subscribe(pattern)
             .await
             .map_err(|e| BusError::Nats(e.to_string()))?;
-        self.client.flush().await.map_err(|e| BusError::Nats(e.to_string()))?;
+        self.round_trip().await?;
         Ok(Subscription::Nats(NatsSubscription {
             subscriber,
             client: self.client.clone(),
         }))
+    }
+
+    /// Returns once the server has read everything this connection sent before. A flush only
+    /// empties the socket: the server may still read another client's message before our
+    /// subscription. A request nobody listens for is answered "no responders" by the server
+    /// itself, after what came before it on this connection.
+    async fn round_trip(&self) -> Result<(), BusError> {
+        let nobody = format!("_amparo.sync.{}", uuid::Uuid::new_v4().simple());
+        match self.request(nobody, Bytes::new()).await {
+            Ok(_) | Err(BusError::NoResponders(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -8,10 +8,11 @@ use crate::attorneys::{attorney, call, ok, on_duty, organization, person, seated
 use crate::following::household;
 use crate::harness::{TestServer, test_services};
 use crate::postgres;
-use amparo_server::bus::leader::Leadership;
+use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
 use amparo_server::bus::local::LocalBus;
 use amparo_server::bus::nats::NatsBus;
 use amparo_server::bus::{Bus, Membership, Subjects};
+use amparo_server::cluster::lease::Lease;
 use amparo_server::state::Services;
 use amparo_store::Store;
 use reqwest::{Method, StatusCode};
@@ -19,6 +20,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -37,21 +39,34 @@ async fn nats() -> Bus {
     }
 }
 
-/// A node's services on `bus`, leading while its sender says `true`.
-fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
-    let (leads, held) = watch::channel(lead);
+/// A node's services on `bus`, led by `leadership`.
+fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Services {
     let (_, base) = settings(1, 15_000, 60_000);
     let membership = Membership {
         bus,
         subjects: cluster.clone(),
-        leadership: Leadership::follow(held),
+        leadership,
     };
-    let services = Services {
+    Services {
         membership,
         web_push: test_services().web_push,
         ..base
-    };
-    (services, leads)
+    }
+}
+
+/// A node's services on `bus`, leading while its sender says `true`.
+fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
+    let (leads, held) = watch::channel(lead);
+    (services_led_by(bus, cluster, Leadership::follow(held)), leads)
+}
+
+/// A store over the fresh PostgreSQL database at `url`.
+async fn postgres_store(url: &str) -> Arc<dyn Store> {
+    Arc::new(
+        amparo_store_postgres::PostgresStore::connect(url)
+            .await
+            .expect("postgres store"),
+    )
 }
 
 /// Whether `check` comes true within [`WAIT`], asked every 50 ms: what one node publishes reaches
@@ -79,11 +94,7 @@ fn fresh_cluster() -> Subjects {
 #[tokio::test]
 async fn three_nodes_on_nats_share_alerts_offers_signaling_and_progress() {
     postgres::with_fresh_database(|url| async move {
-        let store: Arc<dyn Store> = Arc::new(
-            amparo_store_postgres::PostgresStore::connect(&url)
-                .await
-                .expect("postgres store"),
-        );
+        let store = postgres_store(&url).await;
         let cluster = fresh_cluster();
         let (services, lead_a) = services_on(nats().await, &cluster, false);
         let (limits, _) = settings(1, 15_000, 60_000);
@@ -339,4 +350,78 @@ async fn chunks_stored_on_one_node_reset_the_silence_watch_of_the_node_that_aler
         relative_c.next_of("alert", Duration::from_secs(3)).await.is_none(),
         "once per silence, whichever node watches"
     );
+}
+
+/// Takeover with the real lease: three nodes over one PostgreSQL database campaign for the
+/// dispatcher's lease; the holder stops (its server and its campaign, as a node dies), another
+/// takes the lease, and an attorney still connected to a surviving node is rung for a request
+/// started on another.
+#[tokio::test]
+async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_goes_on() {
+    postgres::with_fresh_database(|url| async move {
+        let store = postgres_store(&url).await;
+        let cluster = fresh_cluster();
+        let campaign = |name: &'static str| {
+            let (store, cluster) = (store.clone(), cluster.clone());
+            async move {
+                let stop = CancellationToken::new();
+                let lease = Lease::new(store, DISPATCHER_LEASE, name);
+                let leadership = Leadership::campaign(lease, stop.clone());
+                let services = services_led_by(nats().await, &cluster, leadership.clone());
+                (services, leadership, stop)
+            }
+        };
+        let (services, lead_a, stop_a) = campaign("a").await;
+        let (limits, _) = settings(1, 15_000, 60_000);
+        let a = TestServer::start_full(store.clone(), tempfile::tempdir().expect("temp dir"), limits, services).await;
+        let (services, lead_b, stop_b) = campaign("b").await;
+        let b = a.node_with(services).await;
+        let (services, lead_c, stop_c) = campaign("c").await;
+        let c = a.node_with(services).await;
+        let leads = [&lead_a, &lead_b, &lead_c];
+        let leader = eventually(|| async { leads.iter().filter(|l| l.held()).count() == 1 }).await;
+        assert!(leader, "exactly one node takes the lease");
+
+        let org = organization(&a).await;
+        let lawyer = attorney(&a, &org, "Ana Ruiz").await;
+        // The attorney and the members use the two nodes that keep running; the leader stops.
+        let mut nodes = vec![(a, lead_a, stop_a), (b, lead_b, stop_b), (c, lead_c, stop_c)];
+        let at = nodes.iter().position(|(_, lead, _)| lead.held()).expect("a leader");
+        let (dying, _, stop_dying) = nodes.remove(at);
+        let (one, two) = (&nodes[0].0, &nodes[1].0);
+        let mut lawyer_live = on_duty(one, &lawyer).await;
+        let first = two.start_encounter(&org.member.token).await;
+        let offer = lawyer_live
+            .next_of("offer", WAIT)
+            .await
+            .expect("rung by the first leader");
+        assert_eq!(offer["encounter"], first.as_str());
+
+        // The leader's node stops: its server closes and its session gives the lease up.
+        stop_dying.cancel();
+        drop(dying);
+        let took_over = eventually(|| async { nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+        assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
+
+        // The waiting request is picked up from the store and rung again; a new one rings too.
+        let offer = lawyer_live
+            .next_of("offer", WAIT)
+            .await
+            .expect("rung again by the new leader");
+        assert_eq!(offer["encounter"], first.as_str());
+        lawyer_live
+            .send_json(&json!({"type": "decline", "encounter": first}))
+            .await;
+        let other = seated(one, &org).await;
+        let second = two.start_encounter(&other.token).await;
+        let rung = lawyer_live
+            .next_of("offer", WAIT)
+            .await
+            .expect("a new request, rung after the takeover");
+        assert_eq!(rung["encounter"], second.as_str());
+        for (_, _, stop) in &nodes {
+            stop.cancel();
+        }
+    })
+    .await;
 }
