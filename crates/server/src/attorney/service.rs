@@ -107,9 +107,22 @@ impl Service {
                     } else {
                         CallOutcome::Cancelled
                     });
+                    if let Some(attorney) = record.attorney {
+                        self.hang_up_lost_call(record.encounter, attorney).await;
+                    }
                     self.write(Job::SaveCall(record, Stored::already()));
                 }
             }
+        }
+    }
+
+    /// A call connected under a previous dispatcher lost its signaling with it: when that
+    /// dispatcher ran on another node (a takeover), both sides may still be connected, and are
+    /// told it ended (the attorney stays assigned and can call back).
+    async fn hang_up_lost_call(&self, encounter: EncounterId, attorney: AccountId) {
+        self.to(attorney, messages::hangup(encounter));
+        if let Ok(Some(stored)) = self.state.store.encounter(encounter).await {
+            self.to(stored.owner, messages::hangup(encounter));
         }
     }
 

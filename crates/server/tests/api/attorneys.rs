@@ -717,7 +717,12 @@ async fn requests_that_cannot_be_matched_say_why_and_strangers_are_refused() {
 
 /// The calls `org` has on record for `encounter`, read from the store itself, once `done` holds
 /// for them (the attorney line writes on a task of its own) or after five seconds.
-async fn calls_of(server: &TestServer, org: &Org, encounter: &str, done: fn(&[CallRecord]) -> bool) -> Vec<CallRecord> {
+pub(crate) async fn calls_of(
+    server: &TestServer,
+    org: &Org,
+    encounter: &str,
+    done: fn(&[CallRecord]) -> bool,
+) -> Vec<CallRecord> {
     let org: OrgId = org.id.parse().expect("organization id");
     let encounter: EncounterId = encounter.parse().expect("encounter id");
     let mut found = Vec::new();

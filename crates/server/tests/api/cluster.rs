@@ -4,7 +4,7 @@
 //! an attorney and a follower each connected to another node than the one that did the work
 //! hear what they must; when the lead moves, the line moves with it.
 
-use crate::attorneys::{attorney, call, ok, on_duty, organization, person, seated, settings};
+use crate::attorneys::{attorney, call, calls_of, ok, on_duty, organization, person, seated, settings};
 use crate::following::household;
 use crate::harness::{TestServer, test_services};
 use crate::postgres;
@@ -240,12 +240,34 @@ async fn across_three_nodes([a, b, c]: [&TestServer; 3], [lead_a, _lead_b, lead_
     })
     .await;
     assert!(on_duty_again, "the attorney on B is on duty with the new dispatcher");
+    let mut other_c = c.live(&other.token).await;
     let second = b.start_encounter(&other.token).await;
     let offer = lawyer_b
         .next_of("offer", WAIT)
         .await
         .expect("rung by A's dispatcher, on B");
     assert_eq!(offer["encounter"], second.as_str());
+    lawyer_b
+        .send_json(&json!({"type": "accept", "encounter": second}))
+        .await;
+    other_c.next_of("call", WAIT).await.expect("A's call, on C");
+    let written = calls_of(a, &org, &second, |calls| calls.iter().any(|c| c.attorney.is_some())).await;
+    assert!(!written.is_empty(), "A's dispatcher wrote the connected call");
+
+    // The lead moves back while that call is connected: its signaling went with A's dispatcher,
+    // so C's tells both sides the call ended.
+    lead_a.send(false).expect("A's lease");
+    lead_c.send(true).expect("C's lease");
+    let ended = lawyer_b
+        .next_of("hangup", WAIT)
+        .await
+        .expect("the lost call's end, on B");
+    assert_eq!(ended["encounter"], second.as_str());
+    let ended = other_c
+        .next_of("hangup", WAIT)
+        .await
+        .expect("the lost call's end, on C");
+    assert_eq!(ended["encounter"], second.as_str());
 }
 
 /// What both buses promise, checked on each: another node's subscriber hears a publish in order,
