@@ -55,6 +55,9 @@ pub struct ServeFlags {
     /// <data_dir>/media.
     #[arg(long)]
     pub blob_url: Option<String>,
+    /// The other nodes' bus: nats://host:4222, or empty for a single node (the in-process bus).
+    #[arg(long)]
+    pub bus_url: Option<String>,
 }
 
 /// The source (a single node's data directory) and the target (PostgreSQL and S3).

@@ -6,6 +6,8 @@ use crate::cli::ServeFlags;
 use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::blobs::{BlobLocation, S3Settings};
+use amparo_server::bus::Subjects;
+use amparo_server::bus::open::BusLocation;
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::observers::settings::ObserverConfig;
 use amparo_server::plans::PlanSettings;
@@ -22,11 +24,13 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 15] = [
+const SECTIONS: [&str; 17] = [
     "listen",
     "data_dir",
     "database_url",
     "blob_url",
+    "bus_url",
+    "bus_cluster",
     "s3",
     "log",
     "limits",
@@ -49,6 +53,12 @@ pub struct Settings {
     pub database_url: String,
     /// Empty: media in `<data_dir>/media`. `s3://bucket/prefix`: S3-compatible storage, `[s3]`.
     pub blob_url: String,
+    /// Empty: a single node, the in-process bus. `nats://host:4222`: the other nodes of the
+    /// deployment are reached through this NATS server (offers, alerts, signaling, presence).
+    pub bus_url: String,
+    /// This deployment's name on the bus (every subject starts `amparo.<bus_cluster>.`), so
+    /// deployments sharing a NATS server stay apart.
+    pub bus_cluster: String,
     /// How to reach the S3 store (secrets redacted in `Debug`); empty values from `AWS_*`.
     pub s3: S3Settings,
     pub log: LogSettings,
@@ -71,6 +81,8 @@ impl Default for Settings {
             data_dir: PathBuf::from("./amparo-data"),
             database_url: String::new(),
             blob_url: String::new(),
+            bus_url: String::new(),
+            bus_cluster: "main".to_owned(),
             s3: S3Settings::default(),
             log: LogSettings::default(),
             limits: Limits::default(),
@@ -119,8 +131,13 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     if let Some(url) = &flags.blob_url {
         settings.blob_url.clone_from(url);
     }
+    if let Some(url) = &flags.bus_url {
+        settings.bus_url.clone_from(url);
+    }
     // Refused now, with the setting's name, rather than when the first chunk arrives.
     BlobLocation::parse(&settings.blob_url)?;
+    BusLocation::parse(&settings.bus_url)?;
+    Subjects::new(&settings.bus_cluster)?;
     anyhow::ensure!(
         (1..=1000).contains(&settings.log.checkpoint_interval_ms),
         "log.checkpoint_interval_ms must be 1 to 1000: receipts promise a checkpoint within a second"
@@ -216,6 +233,28 @@ mod tests {
             };
             let refused = load(None, &flags).expect_err("an unknown scheme");
             assert!(format!("{refused:#}").contains("s3://bucket/prefix"), "{refused:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_bus_is_set_by_flag_environment_or_file_and_refused_when_unknown() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("amparo.toml", "bus_cluster = \"city-a\"\n")?;
+            jail.set_env("AMPARO_BUS_URL", "nats://10.0.0.5:4222");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            assert_eq!(settings.bus_url, "nats://10.0.0.5:4222");
+            assert_eq!(settings.bus_cluster, "city-a");
+            let flags = ServeFlags {
+                bus_url: Some("redis://10.0.0.5".into()),
+                ..ServeFlags::default()
+            };
+            let refused = load(None, &flags).expect_err("an unknown scheme");
+            assert!(format!("{refused:#}").contains("nats://"), "{refused:#}");
+            jail.set_env("AMPARO_BUS_CLUSTER", "city.a");
+            let refused = load(None, &ServeFlags::default()).expect_err("a dot in the cluster's name");
+            assert!(format!("{refused:#}").contains("bus_cluster"), "{refused:#}");
             Ok(())
         });
     }

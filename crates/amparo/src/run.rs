@@ -7,6 +7,9 @@ use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
+use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
+use amparo_server::bus::{Membership, Subjects};
+use amparo_server::cluster::lease::Lease;
 use amparo_server::log::{Log, LogConfig};
 use amparo_server::state::Services;
 use amparo_server::{AppState, serve as serve_http};
@@ -82,6 +85,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let message_key = MessageKey::load_or_create(&settings.data_dir)
         .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
     let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
+    let membership = join_deployment(&settings, &store, &stop_log).await?;
     let services = Services {
         alerts,
         web_push,
@@ -94,6 +98,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         },
         rapid_webhook: settings.rapid.channel()?,
         observers: settings.observers.clone(),
+        membership,
     };
     let state = AppState::with_services(store, blobs, log, settings.limits.clone(), scratch_dir, services);
 
@@ -122,6 +127,30 @@ fn advertise_url(settings: &Settings, bound: std::net::SocketAddr) -> String {
         );
     }
     format!("http://{bound}")
+}
+
+/// The bus `bus_url` names, and the lease that says whether this node runs the attorney line's
+/// dispatcher and the silence alerts. Alone, the node always does.
+async fn join_deployment(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    stop: &CancellationToken,
+) -> anyhow::Result<Membership> {
+    let bus = amparo_server::bus::open::open(&settings.bus_url)
+        .await
+        .context("opening the bus (bus_url)")?;
+    let subjects = Subjects::new(&settings.bus_cluster)?;
+    let leadership = if bus.reaches_others() {
+        let lease = Lease::new(store.clone(), DISPATCHER_LEASE, settings.listen.clone());
+        Leadership::campaign(lease, stop.clone())
+    } else {
+        Leadership::always()
+    };
+    Ok(Membership {
+        bus,
+        subjects,
+        leadership,
+    })
 }
 
 async fn shutdown_signal() {

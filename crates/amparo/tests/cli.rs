@@ -221,3 +221,30 @@ async fn operators_create_organizations_and_set_plans() {
     let (ok, _, err) = admin(&["set-household-period", "nobody_by_that_name"]);
     assert!(!ok && err.contains("neither a household id nor a username"), "{err}");
 }
+
+#[test]
+fn serve_refuses_to_start_alone_when_its_bus_does_not_answer() {
+    // A port nothing listens on: bound, then closed again.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let data = tempfile::tempdir().expect("data dir");
+    let bus = format!("nats://127.0.0.1:{port}");
+    let data_dir = data.path().to_str().expect("utf-8 path");
+    let output = amparo(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir,
+        "--bus-url",
+        &bus,
+    ]);
+    assert!(
+        !output.status.success(),
+        "a node that cannot reach the others does not serve"
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("bus_url") && said.contains("NATS"), "{said}");
+}

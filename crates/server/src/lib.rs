@@ -27,7 +27,9 @@
 //! - [`attorney`]: the attorney line: the dispatcher's task over `amparo_core::dispatch`, duty
 //!   and signaling on the live WebSocket, TURN credentials, coverage, metrics.
 //! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
-//!   state and who may follow it.
+//!   state and who may follow it; deliveries to connections on every node.
+//! - [`bus`]: events between the nodes of a deployment (in-process, or NATS with `bus_url`), and
+//!   whether this node leads (runs the attorney line's dispatcher and the silence alerts).
 //! - [`observers`]: legal observers: the task over `amparo_core::observers` that asks the nearest
 //!   available responders to go to a verified incident (routes in `routes::observers`).
 //! - [`rapid`]: the rapid-response network beside its routes (reports, incidents, watch areas,
@@ -39,6 +41,7 @@ pub mod alerts;
 pub mod attorney;
 pub mod auth;
 pub mod blobs;
+pub mod bus;
 pub mod clock;
 pub mod cluster;
 pub mod error;
@@ -132,6 +135,8 @@ pub async fn serve(
             }
         })
     };
+    // Other nodes' events are heard before the first request is served.
+    let listeners = listen_to_other_nodes(&state).await?;
     let silence = tokio::spawn(alerts::watch_silence(state.clone()));
     let dispatcher = attorney::start(&state);
     let observers = observers::start(&state);
@@ -157,6 +162,9 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await;
     housekeeping.abort();
+    for listener in listeners {
+        listener.abort();
+    }
     silence.abort();
     if let Some(dispatcher) = dispatcher {
         dispatcher.abort();
@@ -167,4 +175,20 @@ pub async fn serve(
         observers.abort();
     }
     result
+}
+
+/// Subscribes to what other nodes publish (live messages, the attorney line's shared reads, the
+/// silence watch); nothing when the node is alone.
+async fn listen_to_other_nodes(state: &AppState) -> std::io::Result<Vec<tokio::task::JoinHandle<()>>> {
+    if !state.bus.reaches_others() {
+        return Ok(Vec::new());
+    }
+    let subscribed = async {
+        Ok::<_, bus::BusError>(vec![
+            live::deliver::listen(state).await?,
+            attorney::cluster::listen(state).await?,
+            alerts::silence_shared::listen(state).await?,
+        ])
+    };
+    subscribed.await.map_err(std::io::Error::other)
 }

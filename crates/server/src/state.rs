@@ -6,6 +6,8 @@ use crate::alerts::webhook::WebhookChannel;
 use crate::alerts::webpush::vapid::VapidKey;
 use crate::alerts::webpush::{PushSettings, WebPush};
 use crate::attorney::{AttorneyLine, LineSettings};
+use crate::bus::leader::Leadership;
+use crate::bus::{Bus, Membership, Subjects};
 use crate::limits::Limits;
 use crate::live::hub::Hub;
 use crate::live::view::RecentFollows;
@@ -62,6 +64,11 @@ pub struct Inner {
     pub rapid_webhook: Option<WebhookChannel>,
     /// Legal observers for verified incidents (issue 6).
     pub observers: ObserverDesk,
+    /// The other nodes of the deployment (the in-process bus when there are none).
+    pub bus: Bus,
+    pub subjects: Subjects,
+    /// Whether this node runs the attorney line's dispatcher and the silence watch's alerts.
+    pub leadership: Leadership,
 }
 
 /// What a server is built with beyond its storage and limits: alert channels and keys, and the
@@ -75,6 +82,8 @@ pub struct Services {
     pub attorney: LineSettings,
     pub rapid_webhook: Option<WebhookChannel>,
     pub observers: ObserverConfig,
+    /// The bus and the lease (a single node by default).
+    pub membership: Membership,
 }
 
 impl Services {
@@ -90,6 +99,7 @@ impl Services {
             attorney: LineSettings::default(),
             rapid_webhook: None,
             observers: ObserverConfig::default(),
+            membership: Membership::single_node(),
         }
     }
 }
@@ -139,9 +149,12 @@ impl AppState {
             recent_follows: RecentFollows::default(),
             plans: services.plans,
             billing: BillingWebhook::new(&services.billing),
-            attorney: AttorneyLine::new(services.attorney),
+            attorney: AttorneyLine::new(services.attorney, &services.membership),
             rapid_webhook: services.rapid_webhook,
             observers: ObserverDesk::new(services.observers),
+            bus: services.membership.bus,
+            subjects: services.membership.subjects,
+            leadership: services.membership.leadership,
         }))
     }
 }

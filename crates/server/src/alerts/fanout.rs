@@ -140,7 +140,7 @@ pub async fn announce(state: &AppState, encounter: &Encounter, kind: AlertKind) 
         alert: &alert,
     };
     let in_app = match serde_json::to_string(&message) {
-        Ok(json) => state.hub.to_accounts(&family, &Frame::from(json)),
+        Ok(json) => crate::live::deliver::to_accounts(state, &family, &Frame::from(json)),
         Err(e) => {
             tracing::error!(error = %e, "an alert could not be encoded");
             0
@@ -212,7 +212,12 @@ pub async fn watch_silence(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
+        // One node alerts for the deployment; the others keep the watch for when they lead.
+        if !state.leadership.held() {
+            continue;
+        }
         for silent in state.silence.due(now_us()) {
+            super::silence_shared::alerted(&state, silent.encounter);
             let state = state.clone();
             tokio::spawn(async move {
                 match state.store.encounter(silent.encounter).await {
@@ -226,7 +231,7 @@ pub async fn watch_silence(state: AppState) {
                         crate::live::publish_state(&state, encounter.id).await;
                     }
                     // Ended elsewhere (another node, or just now): nothing to say.
-                    Ok(_) => state.silence.ended(silent.encounter),
+                    Ok(_) => super::silence_shared::ended(&state, silent.encounter),
                     Err(e) => tracing::warn!(encounter = %silent.encounter, error = %e, "silence check failed"),
                 }
             });

@@ -2,7 +2,8 @@
 //!
 //! - [`fanout`]: who is told, on which channel, when an encounter starts, ends, gets an attorney,
 //!   goes silent, or ends in detention; the [`fanout::Alerts`] service the server holds.
-//! - [`silence`]: the watch that notices a recording stopped without being ended.
+//! - [`silence`]: the watch that notices a recording stopped without being ended;
+//!   [`silence_shared`]: the same watch kept on every node, alerts sent by the lease holder.
 //! - [`seal`]: prepared messages sealed at rest (XChaCha20-Poly1305, key outside the database).
 //!
 //! The channels need no database:
@@ -19,6 +20,7 @@ pub mod fanout;
 pub mod seal;
 pub mod signature;
 pub mod silence;
+pub mod silence_shared;
 pub mod text;
 pub mod webhook;
 pub mod webpush;

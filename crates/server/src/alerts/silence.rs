@@ -3,8 +3,8 @@
 //! too); each chunk resets its clock; after `after` of silence its people are alerted once, and
 //! once more after each time the recording comes back and stops again.
 //!
-//! The watch lives in this node's memory and is rebuilt from chunks as they arrive after a
-//! restart; with several nodes (issue 7) the node that takes a chunk publishes it on the bus.
+//! The watch lives in memory and is rebuilt from chunks as they arrive after a restart; with
+//! several nodes (issue 7) every node keeps it, told by the others (see `silence_shared`).
 
 use amparo_core::ids::EncounterId;
 use std::collections::HashMap;
@@ -69,6 +69,14 @@ impl SilenceWatch {
         watch.last_us = watch.last_us.max(at_us);
         watch.alerted = false;
         came_back
+    }
+
+    /// Another node reported the encounter silent: it is not reported again until a chunk
+    /// arrives.
+    pub fn mark_alerted(&self, encounter: EncounterId) {
+        if let Some(watch) = self.watches().get_mut(&encounter) {
+            watch.alerted = true;
+        }
     }
 
     /// The encounter ended: nothing more to watch.

@@ -5,12 +5,12 @@ use crate::clock::rfc3339;
 use crate::live::hub::Frame;
 use amparo_core::dispatch::{GapReason, Language, RefuseReason, UsState, WithdrawReason};
 use amparo_core::ids::{EncounterId, OrgId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// What the person gave when they started: shown to the attorneys rung and to the one who takes
 /// the call, never to anyone else.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallFacts {
     pub encounter: EncounterId,
     pub language: Language,
@@ -20,14 +20,14 @@ pub struct CallFacts {
     pub note: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
 }
 
 /// The attorney as the person on the call sees them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttorneyCard {
     pub display_name: String,
     pub languages: Vec<String>,
@@ -92,7 +92,7 @@ pub fn signal(encounter: EncounterId, from: &str, data: &Value) -> Frame {
 
 /// Where a person's request stands: the `attorney_status` message, and the body of
 /// `GET /api/v1/encounters/{id}/attorney-request`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum AttorneyStatus {
     /// Attorneys are being rung.

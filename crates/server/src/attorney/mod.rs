@@ -22,9 +22,11 @@
 //!   to the admins' devices by Web Push, at most one per organization every few minutes.
 //! - [`turn`]: ICE servers and coturn REST credentials; [`metrics`]: `/metrics`.
 //!
-//! Per node, in memory: on several nodes (issue 7) the commands and messages cross nodes on the
-//! bus and one node runs the dispatcher.
+//! - [`cluster`]: on several nodes (issue 7), one dispatcher in the deployment (on the node that
+//!   holds the lease): commands cross to it on the bus, its messages reach sockets on any node,
+//!   and every node keeps the line's shared reads (statuses, calls, duty) as it publishes them.
 
+pub mod cluster;
 pub mod coverage;
 pub mod gap_push;
 pub mod messages;
@@ -38,10 +40,14 @@ pub mod stored;
 pub mod turn;
 mod writer;
 
+use crate::bus::leader::Leadership;
+use crate::bus::{Bus, Membership, Topic};
 use crate::state::AppState;
 use amparo_core::dispatch::{AttorneyProfile, Request, StatePolicy};
 use amparo_core::ids::{AccountId, EncounterId, OrgId};
+use cluster::LineChange;
 use messages::{AttorneyCard, AttorneyStatus, CallFacts};
+use serde::{Deserialize, Serialize};
 use settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,8 +61,8 @@ pub use service::run;
 /// senders wait when it is full rather than lose a command.
 const COMMAND_QUEUE: usize = 65_536;
 
-/// What the dispatcher's task is told.
-#[derive(Debug)]
+/// What the dispatcher's task is told (on its node, or from another over the bus).
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Command {
     /// One more connection of this attorney is on duty, with their vetted profile.
     OnDuty {
@@ -107,17 +113,19 @@ pub enum Command {
 }
 
 /// What the server knows about a request beyond what dispatch decides on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CallContext {
     pub owner: AccountId,
     pub facts: CallFacts,
     pub backup_line: Option<String>,
     /// Whether the encounter's row is committed: the line's writes about it wait for this.
+    /// Never sent: the dispatcher's node makes its own from the sender's word (`cluster`).
+    #[serde(skip, default = "Stored::already")]
     pub stored: Stored,
 }
 
 /// The two sides of a connected call: who may signal to whom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Parties {
     pub owner: AccountId,
     pub attorney: AccountId,
@@ -132,6 +140,13 @@ pub struct AttorneyLine {
     statuses: Mutex<HashMap<EncounterId, AttorneyStatus>>,
     calls: Mutex<HashMap<EncounterId, Parties>>,
     on_duty: Mutex<HashSet<AccountId>>,
+    /// Duty declared on this node's connections, by connection: declared again to a new
+    /// dispatcher.
+    duties_here: Mutex<HashMap<u64, HeldDuty>>,
+    bus: Bus,
+    leadership: Leadership,
+    commands_subject: String,
+    line_changes: Topic<LineChange>,
     next_connection: AtomicU64,
     pub dispatch: DispatchConfig,
     pub turn: TurnSettings,
@@ -150,7 +165,7 @@ pub struct LineSettings {
 }
 
 impl AttorneyLine {
-    pub fn new(settings: LineSettings) -> Self {
+    pub fn new(settings: LineSettings, membership: &Membership) -> Self {
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
         Self {
             commands,
@@ -158,7 +173,12 @@ impl AttorneyLine {
             statuses: Mutex::default(),
             calls: Mutex::default(),
             on_duty: Mutex::default(),
-            next_connection: AtomicU64::new(1),
+            duties_here: Mutex::default(),
+            bus: membership.bus.clone(),
+            leadership: membership.leadership.clone(),
+            commands_subject: cluster::commands_subject(&membership.subjects),
+            line_changes: cluster::line_topic(&membership.subjects),
+            next_connection: AtomicU64::new(rand::random::<u64>() >> 1),
             dispatch: settings.dispatch,
             turn: settings.turn,
             metrics_access: settings.metrics,
@@ -167,24 +187,60 @@ impl AttorneyLine {
         }
     }
 
-    /// Queues a command for the dispatcher. Only fails once the task has stopped (shutdown).
+    /// Sends a command to the dispatcher: queued here when this node runs it, else sent to the
+    /// node that does (see [`cluster`]).
     pub async fn send(&self, command: Command) {
+        if self.leadership.held() {
+            self.queue(command).await;
+        } else {
+            cluster::forward(self, command).await;
+        }
+    }
+
+    /// Queues a command for this node's dispatcher. Only fails once the task has stopped.
+    async fn queue(&self, command: Command) {
         if self.commands.send(command).await.is_err() {
             tracing::debug!("the dispatcher has stopped; command dropped");
         }
     }
 
-    /// Queues a command without waiting; gives it back when the queue is full.
+    /// Queues a command without waiting; gives it back when it must wait (a full queue, or a
+    /// dispatcher on another node).
     fn try_send(&self, command: Command) -> Option<Command> {
+        if !self.leadership.held() {
+            return Some(command);
+        }
         match self.commands.try_send(command) {
             Err(mpsc::error::TrySendError::Full(command)) => Some(command),
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
         }
     }
 
-    /// A number for one WebSocket connection, so duty can follow connections.
+    /// A number for one WebSocket connection, so duty can follow connections; unique across
+    /// nodes (each node starts at a random point).
     pub fn connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn duty_held_here(&self, connection: u64, duty: Option<HeldDuty>) {
+        let mut duties = lock(&self.duties_here);
+        match duty {
+            Some(duty) => duties.insert(connection, duty),
+            None => duties.remove(&connection),
+        };
+    }
+
+    /// `OnDuty` for every connection of this node that holds duty.
+    fn duties_held_here(&self) -> Vec<Command> {
+        lock(&self.duties_here)
+            .iter()
+            .map(|(connection, duty)| Command::OnDuty {
+                attorney: duty.attorney,
+                connection: *connection,
+                profile: duty.profile.clone(),
+                card: duty.card.clone(),
+            })
+            .collect()
     }
 
     /// Where the person's request stands, if they asked.
@@ -203,6 +259,11 @@ impl AttorneyLine {
     }
 
     fn set_on_duty(&self, attorney: AccountId, on: bool) {
+        self.mirror_duty(attorney, on);
+        self.publish(&LineChange::Duty { attorney, on });
+    }
+
+    fn mirror_duty(&self, attorney: AccountId, on: bool) {
         let mut on_duty = lock(&self.on_duty);
         if on {
             on_duty.insert(attorney);
@@ -211,19 +272,51 @@ impl AttorneyLine {
         }
     }
 
+    fn publish(&self, change: &LineChange) {
+        self.line_changes.publish(&self.bus, change);
+    }
+
+    /// A dispatcher (re)started: statuses, calls and duty are published again from scratch.
+    fn forget_everything(&self) {
+        lock(&self.statuses).clear();
+        lock(&self.calls).clear();
+        lock(&self.on_duty).clear();
+    }
+
     fn take_inbox(&self) -> Option<mpsc::Receiver<Command>> {
         lock(&self.inbox).take()
     }
 
     fn set_status(&self, encounter: EncounterId, status: AttorneyStatus) {
-        lock(&self.statuses).insert(encounter, status);
+        self.mirror_status(encounter, Some(status.clone()));
+        self.publish(&LineChange::Status {
+            encounter,
+            status: Some(status),
+        });
     }
 
     fn forget_status(&self, encounter: EncounterId) {
-        lock(&self.statuses).remove(&encounter);
+        self.mirror_status(encounter, None);
+        self.publish(&LineChange::Status {
+            encounter,
+            status: None,
+        });
+    }
+
+    fn mirror_status(&self, encounter: EncounterId, status: Option<AttorneyStatus>) {
+        let mut statuses = lock(&self.statuses);
+        match status {
+            Some(status) => statuses.insert(encounter, status),
+            None => statuses.remove(&encounter),
+        };
     }
 
     fn set_call(&self, encounter: EncounterId, parties: Option<Parties>) {
+        self.mirror_call(encounter, parties);
+        self.publish(&LineChange::Call { encounter, parties });
+    }
+
+    fn mirror_call(&self, encounter: EncounterId, parties: Option<Parties>) {
         let mut calls = lock(&self.calls);
         match parties {
             Some(parties) => calls.insert(encounter, parties),
@@ -237,8 +330,48 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Starts the dispatcher's task for this state; `None` if it was started already.
+/// Duty held on one of this node's connections, as it was declared.
+#[derive(Clone, Debug)]
+struct HeldDuty {
+    attorney: AccountId,
+    profile: AttorneyProfile,
+    card: AttorneyCard,
+}
+
+/// Starts the task that runs the dispatcher whenever this node holds the lease (always, for a
+/// single node); `None` if it was started already.
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
-    let inbox = state.attorney.take_inbox()?;
-    Some(tokio::spawn(run(state.clone(), inbox)))
+    let mut inbox = state.attorney.take_inbox()?;
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        let mut leadership = state.leadership.clone();
+        loop {
+            tokio::select! {
+                () = leadership.gained() => {}
+                () = state.closing.cancelled() => return,
+            }
+            // Other nodes' commands first, so none is lost between the start and the first one.
+            let remote = if state.bus.reaches_others() {
+                match cluster::take_commands(&state).await {
+                    Ok(task) => Some(task),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the dispatcher cannot hear other nodes; trying again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            cluster::dispatcher_starting(&state).await;
+            inbox = run(state.clone(), inbox).await;
+            if let Some(remote) = remote {
+                remote.abort();
+            }
+            if state.closing.is_cancelled() {
+                return;
+            }
+            tracing::warn!("this node no longer holds the attorney line's lease: its dispatcher stopped");
+        }
+    }))
 }

@@ -32,6 +32,12 @@ pub async fn go_on_duty(state: &AppState, account: &Account, connection: u64) ->
         ));
     }
     let card = card(&stored);
+    let held = super::HeldDuty {
+        attorney: account.id,
+        profile: stored.profile.clone(),
+        card: card.clone(),
+    };
+    state.attorney.duty_held_here(connection, Some(held));
     state
         .attorney
         .send(Command::OnDuty {
@@ -59,6 +65,7 @@ pub fn card(stored: &StoredAttorney) -> AttorneyCard {
 impl Drop for Duty {
     fn drop(&mut self) {
         let state = self.state.clone();
+        state.attorney.duty_held_here(self.connection, None);
         let command = Command::OffDuty {
             attorney: self.attorney,
             connection: self.connection,

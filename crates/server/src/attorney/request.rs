@@ -136,6 +136,6 @@ fn context(
 async fn tell(state: &AppState, encounter: &Encounter, status: AttorneyStatus) -> AttorneyStatus {
     state.attorney.set_status(encounter.id, status.clone());
     let frame = super::messages::status(encounter.id, &status);
-    state.hub.to_accounts(&[encounter.owner], &frame);
+    crate::live::deliver::to_accounts(state, &[encounter.owner], &frame);
     status
 }

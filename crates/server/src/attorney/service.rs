@@ -38,8 +38,9 @@ struct Service {
     writes: mpsc::UnboundedSender<Job>,
 }
 
-/// Runs until the server closes or every sender is gone.
-pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) {
+/// Runs until the server closes, every sender is gone, or this node loses the lease; gives the
+/// queue back for the next time it leads.
+pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) -> mpsc::Receiver<super::Command> {
     let writes = writer::start(state.clone());
     let mut service = Service {
         dispatcher: Dispatcher::new(state.attorney.dispatch.core()),
@@ -50,6 +51,7 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) {
         writes,
     };
     service.restore().await;
+    let mut leadership = state.leadership.clone();
     loop {
         let deadline = service.dispatcher.next_deadline();
         tokio::select! {
@@ -59,8 +61,10 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) {
             },
             () = crate::clock::sleep_until_us(deadline) => service.apply(Event::Tick).await,
             () = state.closing.cancelled() => break,
+            () = leadership.lost() => break,
         }
     }
+    inbox
 }
 
 impl Service {
@@ -103,9 +107,22 @@ impl Service {
                     } else {
                         CallOutcome::Cancelled
                     });
+                    if let Some(attorney) = record.attorney {
+                        self.hang_up_lost_call(record.encounter, attorney).await;
+                    }
                     self.write(Job::SaveCall(record, Stored::already()));
                 }
             }
+        }
+    }
+
+    /// A call connected under a previous dispatcher lost its signaling with it: when that
+    /// dispatcher ran on another node (a takeover), both sides may still be connected, and are
+    /// told it ended (the attorney stays assigned and can call back).
+    async fn hang_up_lost_call(&self, encounter: EncounterId, attorney: AccountId) {
+        self.to(attorney, messages::hangup(encounter));
+        if let Ok(Some(stored)) = self.state.store.encounter(encounter).await {
+            self.to(stored.owner, messages::hangup(encounter));
         }
     }
 
@@ -348,7 +365,7 @@ impl Service {
     }
 
     fn to(&self, account: AccountId, frame: Frame) {
-        self.state.hub.to_accounts(&[account], &frame);
+        crate::live::deliver::to_accounts(&self.state, &[account], &frame);
     }
 
     fn write(&self, job: Job) {

@@ -77,9 +77,7 @@ pub fn signal(state: &AppState, account: &Account, encounter: &str, data: &Value
     if data.to_string().len() > MAX_SIGNAL_BYTES {
         return Some(error(Some(encounter), 413, "That signaling message is too large."));
     }
-    state
-        .hub
-        .to_accounts(&[other], &super::messages::signal(id, from, data));
+    crate::live::deliver::to_accounts(state, &[other], &super::messages::signal(id, from, data));
     None
 }
 

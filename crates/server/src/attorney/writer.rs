@@ -107,7 +107,7 @@ async fn write(state: &AppState, job: Job) -> Result<(), amparo_store::StoreErro
         Job::EndDuty { attorney, at_us } => store.end_duty(attorney, at_us).await,
         Job::NotifyAdmins { org, frame, gap } => {
             let admins = store.org_admins(org).await?;
-            state.hub.to_accounts(&admins, &frame);
+            crate::live::deliver::to_accounts(state, &admins, &frame);
             if state.attorney.gap_pushes.due(org, crate::clock::now_us()) {
                 push_gap(state, admins, gap);
             }

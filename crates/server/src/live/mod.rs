@@ -2,6 +2,7 @@
 //!
 //! Module map:
 //! - [`hub`]: this node's live connections, by account and by followed encounter.
+//! - [`deliver`]: to accounts and followers on every node: this node's hub, and the bus.
 //! - [`view`]: an encounter's live state ([`view::LiveView`]), and who may follow it.
 //! - [`socket`]: the WebSocket at `/api/v1/live`: sign-in by first message, follow/unfollow,
 //!   pings, and closing when the session ends or the server stops.
@@ -12,6 +13,7 @@
 //! its own both ways (`duty`, `heartbeat`, `offer`, `accept`, `call`, `signal`, `hangup`, ...):
 //! see `crate::attorney::socket` and docs/attorney-line.md.
 
+pub mod deliver;
 pub mod hub;
 pub mod socket;
 pub mod view;
@@ -33,9 +35,9 @@ struct Progress<'a> {
     received_at: String,
 }
 
-/// Tells the encounter's followers on this node that a chunk arrived. Cheap when nobody follows.
+/// Tells the encounter's followers that a chunk arrived. Cheap on a single node nobody follows.
 pub fn publish_progress(state: &AppState, upload: &Upload, received_at_us: i64) {
-    if !state.hub.has_followers(upload.encounter) {
+    if !deliver::may_have_followers(state, upload.encounter) {
         return;
     }
     let message = Progress {
@@ -47,19 +49,19 @@ pub fn publish_progress(state: &AppState, upload: &Upload, received_at_us: i64) 
         received_at: crate::clock::rfc3339(received_at_us),
     };
     if let Ok(json) = serde_json::to_string(&message) {
-        state.hub.to_followers(upload.encounter, &Frame::from(json));
+        deliver::to_followers(state, upload.encounter, &Frame::from(json));
     }
 }
 
-/// Sends the encounter's state to its followers on this node (after it ended, went silent, was
-/// marked a detention, or got an attorney).
+/// Sends the encounter's state to its followers (after it ended, went silent, was marked a
+/// detention, or got an attorney).
 pub async fn publish_state(state: &AppState, encounter: EncounterId) {
-    if !state.hub.has_followers(encounter) {
+    if !deliver::may_have_followers(state, encounter) {
         return;
     }
     match view::live_message(state, encounter).await {
         Ok(Some(frame)) => {
-            state.hub.to_followers(encounter, &frame);
+            deliver::to_followers(state, encounter, &frame);
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(%encounter, error = %e, "live state not published"),

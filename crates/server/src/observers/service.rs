@@ -401,7 +401,7 @@ impl Service {
     }
 
     fn to(&self, account: AccountId, frame: Frame) {
-        self.state.hub.to_accounts(&[account], &frame);
+        crate::live::deliver::to_accounts(&self.state, &[account], &frame);
     }
 }
 

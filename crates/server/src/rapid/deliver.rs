@@ -81,7 +81,7 @@ pub fn to_app(state: &AppState, watchers: &[AccountId], incident: &Incident, eve
         incident: IncidentView::public(incident),
     };
     match serde_json::to_string(&message) {
-        Ok(json) => state.hub.to_accounts(watchers, &Frame::from(json)),
+        Ok(json) => crate::live::deliver::to_accounts(state, watchers, &Frame::from(json)),
         Err(e) => {
             tracing::error!(error = %e, "an incident alert could not be encoded");
             0

@@ -110,7 +110,7 @@ pub async fn start(
     };
     let storing = encounter.wants_attorney.then(|| ask_while_storing(&state, &encounter));
     store_encounter(&state, &encounter, storing).await?;
-    state.silence.started(encounter.id, encounter.started_at_us);
+    crate::alerts::silence_shared::started(&state, encounter.id, encounter.started_at_us);
     tell(&state, &encounter, vec![AlertKind::EncounterStarted]);
     Ok((StatusCode::CREATED, Json(view(&encounter, &[]))).into_response())
 }
@@ -222,7 +222,7 @@ pub async fn end(
         return Err(ApiError::conflict("This encounter has already ended."));
     }
     let ended = state.store.end_encounter(encounter.id, now_us()).await?;
-    state.silence.ended(ended.id);
+    crate::alerts::silence_shared::ended(&state, ended.id);
     state
         .attorney
         .send(crate::attorney::Command::EncounterEnded { encounter: ended.id })

@@ -261,7 +261,7 @@ async fn accept_chunk(
     upload.offset += length;
     upload.chain = leaf.chain_sha256;
     upload.expires_at_us = expires_at_us;
-    if state.silence.chunk(upload.encounter, received_at_us) {
+    if crate::alerts::silence_shared::chunk(state, upload.encounter, received_at_us) {
         // It had been reported silent: followers should see it recording again.
         let state = state.clone();
         tokio::spawn(async move { crate::live::publish_state(&state, upload.encounter).await });

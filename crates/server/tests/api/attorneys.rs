@@ -20,14 +20,14 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-struct Person {
-    token: String,
-    id: String,
-    username: String,
+pub(crate) struct Person {
+    pub token: String,
+    pub id: String,
+    pub username: String,
 }
 
 /// Settings whose offers last `offer_ms`, ringing `ring` attorneys at once.
-fn settings(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> (Limits, Services) {
+pub(crate) fn settings(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> (Limits, Services) {
     let dispatch = DispatchConfig {
         ring_count: NonZeroUsize::new(ring).expect("ring > 0"),
         offer_timeout_ms: offer_ms,
@@ -60,7 +60,7 @@ async fn server(ring: usize, offer_ms: u64, heartbeat_ms: u64) -> TestServer {
     TestServer::start_with_services(limits, services).await
 }
 
-async fn person(server: &TestServer) -> Person {
+pub(crate) async fn person(server: &TestServer) -> Person {
     let (token, id) = server.member().await;
     let me: Value = ok(
         call(server, Method::GET, "/api/v1/accounts/me", &token, None).await,
@@ -81,7 +81,13 @@ async fn with_role(server: &TestServer, role: Role) -> Person {
     who
 }
 
-async fn call(server: &TestServer, method: Method, path: &str, token: &str, body: Option<Value>) -> reqwest::Response {
+pub(crate) async fn call(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let request = server.request(method, path, Some(token));
     let request = match body {
         Some(body) => request.json(&body),
@@ -90,19 +96,19 @@ async fn call(server: &TestServer, method: Method, path: &str, token: &str, body
     request.send().await.expect("send")
 }
 
-async fn ok(response: reqwest::Response, status: StatusCode) -> Value {
+pub(crate) async fn ok(response: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status, "{:?}", response.text().await);
     response.json().await.unwrap_or(Value::Null)
 }
 
 /// An organization with a backup line, its admin, and a member holding one of its seats.
-struct Org {
-    id: String,
-    admin: Person,
-    member: Person,
+pub(crate) struct Org {
+    pub id: String,
+    pub admin: Person,
+    pub member: Person,
 }
 
-async fn organization(server: &TestServer) -> Org {
+pub(crate) async fn organization(server: &TestServer) -> Org {
     let root = with_role(server, Role::Admin).await;
     let admin = person(server).await;
     let member = person(server).await;
@@ -137,7 +143,7 @@ async fn organization(server: &TestServer) -> Org {
 }
 
 /// A new member holding one of `org`'s seats.
-async fn seated(server: &TestServer, org: &Org) -> Person {
+pub(crate) async fn seated(server: &TestServer, org: &Org) -> Person {
     let member = person(server).await;
     let seat = call(
         server,
@@ -152,7 +158,7 @@ async fn seated(server: &TestServer, org: &Org) -> Person {
 }
 
 /// An attorney of `org`, vetted for Spanish in California.
-async fn attorney(server: &TestServer, org: &Org, name: &str) -> Person {
+pub(crate) async fn attorney(server: &TestServer, org: &Org, name: &str) -> Person {
     let lawyer = with_role(server, Role::Attorney).await;
     let body = json!({"display_name": name, "bar_admissions": ["CA"], "languages": ["es", "en"],
         "specialties": ["immigration"], "capacity": 1, "vetted": true});
@@ -174,7 +180,7 @@ async fn accept_offer(live: &mut LiveSocket, encounter: &str, what: &str) {
     live.send_json(&json!({"type": "accept", "encounter": encounter})).await;
 }
 
-async fn on_duty(server: &TestServer, lawyer: &Person) -> LiveSocket {
+pub(crate) async fn on_duty(server: &TestServer, lawyer: &Person) -> LiveSocket {
     let mut live = server.live(&lawyer.token).await;
     live.send_json(&json!({"type": "duty", "on": true})).await;
     let duty = live.next_of("duty", WAIT).await.expect("duty answer");
@@ -711,7 +717,12 @@ async fn requests_that_cannot_be_matched_say_why_and_strangers_are_refused() {
 
 /// The calls `org` has on record for `encounter`, read from the store itself, once `done` holds
 /// for them (the attorney line writes on a task of its own) or after five seconds.
-async fn calls_of(server: &TestServer, org: &Org, encounter: &str, done: fn(&[CallRecord]) -> bool) -> Vec<CallRecord> {
+pub(crate) async fn calls_of(
+    server: &TestServer,
+    org: &Org,
+    encounter: &str,
+    done: fn(&[CallRecord]) -> bool,
+) -> Vec<CallRecord> {
     let org: OrgId = org.id.parse().expect("organization id");
     let encounter: EncounterId = encounter.parse().expect("encounter id");
     let mut found = Vec::new();

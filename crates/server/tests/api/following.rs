@@ -25,7 +25,7 @@ async fn server() -> TestServer {
 }
 
 /// Creates a household owned by `owner` and brings `others` into it.
-async fn household(server: &TestServer, owner: &str, others: &[&str]) {
+pub(crate) async fn household(server: &TestServer, owner: &str, others: &[&str]) {
     let created = server.post_json("/api/v1/households", Some(owner), &json!({})).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     for member in others {

@@ -179,8 +179,14 @@ impl TestServer {
     /// store, media and log (as nodes behind a load balancer share them; the log's sequencer is
     /// this server's).
     pub async fn second_node(&self) -> Self {
+        self.node_with(test_services()).await
+    }
+
+    /// Another node as [`second_node`](Self::second_node) does, built with `services` (its bus
+    /// and lease, its settings).
+    pub async fn node_with(&self, services: Services) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::serve_node(self.node.clone(), dir, test_services(), CancellationToken::new(), None).await
+        Self::serve_node(self.node.clone(), dir, services, CancellationToken::new(), None).await
     }
 
     async fn serve_node(

@@ -6,6 +6,7 @@ mod attorneys;
 mod audit;
 mod billing;
 mod bundle;
+mod cluster;
 mod contacts;
 mod following;
 mod harness;
@@ -16,6 +17,10 @@ mod observers;
 mod organizations;
 mod photo_erase;
 mod photos;
+/// A fresh PostgreSQL database per test (the store-postgres tests' helper, shared by path).
+#[allow(dead_code)]
+#[path = "../../../store-postgres/tests/common/mod.rs"]
+mod postgres;
 mod push;
 mod rapid;
 mod rapid_webhook;

@@ -1,9 +1,7 @@
 //! Media on a real S3 server (s3s-fs, which checks every signature): the upload path end to end,
 //! chunks that a racing node cannot overwrite, older keys still read.
 
-#[allow(dead_code)]
-#[path = "../../../store-postgres/tests/common/mod.rs"]
-pub(crate) mod postgres;
+use crate::postgres;
 #[path = "../support/s3fs.rs"]
 pub(crate) mod s3fs;
 

@@ -4,7 +4,7 @@
 //! the stored tree, and the chunk it held lands after the other writer's entry.
 
 use crate::harness::{TestServer, test_services};
-use crate::s3::postgres;
+use crate::postgres;
 use amparo_core::Hash;
 use amparo_core::checkpoint::{self, SignedCheckpoint};
 use amparo_core::ids::RecordingId;
