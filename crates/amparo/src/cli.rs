@@ -85,6 +85,8 @@ impl MigrateFlags {
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
             blob_url: self.blob_url.clone(),
+            // Copying never talks to the other nodes.
+            bus_url: None,
         }
     }
 }
