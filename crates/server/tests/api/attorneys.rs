@@ -332,11 +332,19 @@ async fn the_first_attorney_to_accept_gets_the_call_and_only_the_two_sides_signa
         member_live.next_of("attorney_status", WAIT).await.expect("status")["status"],
         "closed"
     );
-    let calls = ok(
-        call(&server, Method::GET, "/api/v1/attorney/calls", &ana.token, None).await,
-        StatusCode::OK,
-    )
-    .await;
+    // The call record is saved by the line's writer a moment after the hang-up is announced.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let calls = loop {
+        let calls = ok(
+            call(&server, Method::GET, "/api/v1/attorney/calls", &ana.token, None).await,
+            StatusCode::OK,
+        )
+        .await;
+        if calls[0]["outcome"] == "ended" || tokio::time::Instant::now() >= deadline {
+            break calls;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(calls[0]["encounter"], encounter.as_str());
     assert_eq!(calls[0]["outcome"], "ended");
 

@@ -418,6 +418,17 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
             .await
             .expect("rung by the first leader");
         assert_eq!(offer["encounter"], first.as_str());
+        // The request's record is written a moment after the ring, by the leader's writer: wait
+        // for it, since what a new leader picks up is what was stored (a request whose record
+        // never landed before its dispatcher died is not recovered; see docs/scale-out.md).
+        let recorded = eventually(|| async {
+            store
+                .open_calls()
+                .await
+                .is_ok_and(|calls| calls.iter().any(|call| call.encounter.to_string() == first))
+        })
+        .await;
+        assert!(recorded, "the request's call record is stored");
 
         // The leader's node stops: its server closes and its session gives the lease up.
         stop_dying.cancel();
