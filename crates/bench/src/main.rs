@@ -27,6 +27,8 @@
 //!   key read of the same store; [`rapid_seed`] writes their populations.
 //! - [`rapid_delivery`]: one verified incident to 20,000 subscribers' live WebSockets, against
 //!   the verification alone; [`subscriber_process`] holds their sockets in child processes.
+//! - [`scale_out`]: ingest and log appends through 1, 2 and 3 `amparo serve` processes over one
+//!   PostgreSQL and one S3 bucket ([`cluster`] starts them), and the sequencer's own ceiling.
 //! - [`server`]: the server under test, started in-process as the API tests start it; [`floor`]:
 //!   the plain endpoint the receipts baseline runs against; [`timed_store`], [`timed_blobs`],
 //!   [`timing`]: pass-throughs that time the log's batches and the chunks' blob writes.
@@ -38,6 +40,7 @@ mod attorney_dispatch;
 mod attorney_sockets;
 mod blob_floor;
 mod checkpoints;
+mod cluster;
 mod cpu;
 mod disk;
 mod dispatch_decision;
@@ -57,6 +60,7 @@ mod rapid_delivery;
 mod rapid_match;
 mod rapid_seed;
 mod receipts;
+mod scale_out;
 mod server;
 mod stats;
 mod subscriber_process;
@@ -109,6 +113,9 @@ enum Command {
     PlateSearch,
     /// One verified incident to 20,000 subscribers on live WebSockets: verify to socket, p99.
     RapidDelivery,
+    /// Ingest and log appends through 1, 2 and 3 `amparo serve` nodes on PostgreSQL and S3
+    /// (s3s-fs): appends/s, receipt p99, and the sequencer's own ceiling.
+    ScaleOut,
     /// The subscribers' sockets for rapid-delivery, in a child process (not run by hand).
     #[command(hide = true)]
     Subscribers {
@@ -122,7 +129,8 @@ enum Command {
 #[derive(Debug, Args)]
 struct Flags {
     /// Length of each timed run, in seconds [default: receipts 60, checkpoint-latency 15,
-    /// ingest 20, log-appends 10, phone-app 20 per press, household-alerts 10, attorney-dispatch 60].
+    /// ingest 20, log-appends 10, phone-app 20 per press, household-alerts 10, attorney-dispatch 60,
+    /// scale-out 10].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=600))]
     seconds: Option<u64>,
     /// Phones in the receipts and checkpoint-latency runs.
@@ -158,6 +166,9 @@ struct Flags {
     /// Subscribers on live WebSockets in the rapid-delivery run.
     #[arg(long, global = true, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     delivery_subscribers: u32,
+    /// Phones sending back to back in each scale-out deployment (its steady run uses --uploaders).
+    #[arg(long, global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_024))]
+    cluster_phones: u32,
     /// Vehicles in the registry for the plate-search run.
     #[arg(long, global = true, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     vehicles: u32,
@@ -275,6 +286,22 @@ async fn run(cli: Cli) -> anyhow::Result<Vec<Outcome>> {
             &mut outcomes,
             vec![rapid_delivery::run(f.delivery_subscribers as usize).await?],
         );
+    }
+    if all || matches!(cli.command, Command::ScaleOut) {
+        let load = scale_out::Load {
+            paced_phones: uploaders,
+            saturating_phones: f.cluster_phones as usize,
+            seconds: f.seconds(10),
+        };
+        println!(
+            "scale-out: 1 to {} nodes on PostgreSQL and S3; {} phones at one 64 KiB chunk a second, then {} back to back, {} s each",
+            scale_out::MAX_NODES,
+            load.paced_phones,
+            load.saturating_phones,
+            load.seconds
+        );
+        server::settle_disk().await;
+        report(&mut outcomes, scale_out::run(load).await?);
     }
     print_load("end");
     outcome::print_table(&outcomes);

@@ -71,7 +71,15 @@ struct PhoneRun {
 
 /// Runs the paced load against `base` and waits for every phone to finish.
 pub async fn run(phones: &[Phone], base: &str, pace: Pace, expect: Expect) -> Result<PacedRun> {
+    run_across(phones, &[base.to_owned()], pace, expect).await
+}
+
+/// The same load over several nodes of one deployment, as a load balancer without stickiness
+/// spreads it: each phone sends its chunks to the nodes in turn, starting at a node of its own.
+pub async fn run_across(phones: &[Phone], bases: &[String], pace: Pace, expect: Expect) -> Result<PacedRun> {
     ensure!(!phones.is_empty(), "no phones to run");
+    ensure!(!bases.is_empty(), "no server to run against");
+    let bases: Arc<[String]> = bases.into();
     // A moment for every task to be spawned before the first slot.
     let t0 = Instant::now() + Duration::from_millis(100);
     let count = u32::try_from(phones.len())?;
@@ -83,7 +91,10 @@ pub async fn run(phones: &[Phone], base: &str, pace: Pace, expect: Expect) -> Re
             let chunk = noise(pace.chunk_bytes, i as u64);
             tokio::spawn(pace_one(
                 phone.clone(),
-                base.to_owned(),
+                Rotation {
+                    bases: bases.clone(),
+                    first: i,
+                },
                 slot,
                 pace,
                 chunk,
@@ -111,9 +122,21 @@ pub async fn run(phones: &[Phone], base: &str, pace: Pace, expect: Expect) -> Re
     })
 }
 
+/// The nodes a phone sends to, in turn.
+struct Rotation {
+    bases: Arc<[String]>,
+    first: usize,
+}
+
+impl Rotation {
+    fn base(&self, chunk: u64) -> &str {
+        &self.bases[(self.first + chunk as usize) % self.bases.len()]
+    }
+}
+
 async fn pace_one(
     phone: Phone,
-    base: String,
+    rotation: Rotation,
     slot: Instant,
     pace: Pace,
     chunk: bytes::Bytes,
@@ -128,13 +151,13 @@ async fn pace_one(
     };
     let mut offset = 0u64;
     // Bounded by count; each request is bounded by the client's timeout.
-    for _ in 0..pace.chunks {
+    for n in 0..pace.chunks {
         let scheduled = ticks.tick().await;
         if scheduled.elapsed() > pace.period / 10 {
             run.late += 1;
         }
         let start = Instant::now();
-        let answer = phone.patch(&base, offset, chunk.clone()).await;
+        let answer = phone.patch(rotation.base(n), offset, chunk.clone()).await;
         let arrived = Instant::now();
         let next = offset + chunk.len() as u64;
         match answer.and_then(|patched| check(&expect, &patched, next, arrived)) {
