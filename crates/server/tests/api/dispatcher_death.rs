@@ -20,13 +20,13 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-/// The dying node's sessions in `pg_stat_activity`: how they are found and ended.
-const DYING: &str = "amparo_test_dying_node";
-
 /// Three nodes: A never leads, C (killable) holds the dispatcher's lease, B campaigns for it.
 /// Ana, an attorney, is on duty on A; Ben, of another organization, on C.
 struct Line {
     url: String,
+    /// The dying node's name in `pg_stat_activity` (one per test: the tests share the server):
+    /// how its sessions are found and ended.
+    dying: String,
     store: Arc<dyn Store>,
     a: TestServer,
     c: Option<KillableNode>,
@@ -47,8 +47,9 @@ async fn line(url: &str) -> Line {
     let (limits, _) = settings(1, 15_000, 60_000);
     let a = TestServer::start_full(store.clone(), tempfile::tempdir().expect("temp dir"), limits, services).await;
     let (leads, led) = std::sync::mpsc::channel();
+    let dying = format!("amparo_dying_{}", uuid::Uuid::new_v4().simple());
     let dying_url = format!(
-        "{url}{}application_name={DYING}",
+        "{url}{}application_name={dying}",
         if url.contains('?') { '&' } else { '?' }
     );
     let c = a
@@ -85,6 +86,7 @@ async fn line(url: &str) -> Line {
     }
     Line {
         url: url.to_owned(),
+        dying,
         store,
         a,
         c: Some(c),
@@ -127,13 +129,13 @@ async fn lock_row(url: &str, table: &str, id: &str) -> PgConnection {
 }
 
 /// Whether one of the dying node's sessions waits for a lock in a statement that starts so.
-async fn dying_node_waits_in(url: &str, statement: &str) -> bool {
-    let mut conn = PgConnection::connect(url).await.expect("a connection");
+async fn dying_node_waits_in(line: &Line, statement: &str) -> bool {
+    let mut conn = PgConnection::connect(&line.url).await.expect("a connection");
     let waiting: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
          AND wait_event_type = 'Lock' AND query LIKE $2",
     )
-    .bind(DYING)
+    .bind(&line.dying)
     .bind(format!("{statement}%"))
     .fetch_one(&mut conn)
     .await
@@ -149,7 +151,7 @@ impl Line {
         let killed_at = now_us();
         let mut conn = PgConnection::connect(&self.url).await.expect("a connection");
         sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
-            .bind(DYING)
+            .bind(&self.dying)
             .execute(&mut conn)
             .await
             .expect("the dying node's sessions end");
@@ -176,7 +178,7 @@ async fn a_request_rung_but_never_recorded_is_rung_by_the_next_dispatcher() {
         let lock = lock_row(&url, "organizations", &line.org.id).await;
         let encounter = line.a.start_encounter(&line.org.member.token).await;
         line.ana_is_rung_for(&encounter, "rung by C").await;
-        let waits = eventually(WAIT, || dying_node_waits_in(&url, "INSERT INTO attorney_calls")).await;
+        let waits = eventually(WAIT, || dying_node_waits_in(&line, "INSERT INTO attorney_calls")).await;
         assert!(waits, "C's writer waits to record the request");
         let killed_at = line.kill_the_dispatcher().await;
 
