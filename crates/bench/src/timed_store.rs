@@ -303,6 +303,9 @@ impl Store for TimedStore {
     async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError> {
         self.inner.end_duty(attorney, at_us).await
     }
+    async fn end_all_duty(&self, at_us: i64) -> Result<u64, StoreError> {
+        self.inner.end_all_duty(at_us).await
+    }
     async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError> {
         self.inner.duty_spans(org, since_us, until_us).await
     }
@@ -317,6 +320,9 @@ impl Store for TimedStore {
     }
     async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError> {
         self.inner.open_calls().await
+    }
+    async fn unrecorded_attorney_requests(&self, since_us: i64, limit: u32) -> Result<Vec<Encounter>, StoreError> {
+        self.inner.unrecorded_attorney_requests(since_us, limit).await
     }
     async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
         self.inner.add_note(note).await

@@ -57,6 +57,17 @@ pub(crate) async fn end_duty(store: &PostgresStore, attorney: AccountId, at_us: 
     close_open_span(&store.pool, attorney, at_us).await
 }
 
+/// One statement; the planner reads the open spans through the partial index `duty_spans_open`
+/// (it holds only them), whatever the years of closed spans behind them.
+pub(crate) async fn end_all_duty(store: &PostgresStore, at_us: i64) -> Result<u64, StoreError> {
+    let ended = sqlx::query("UPDATE duty_spans SET until_us = GREATEST(since_us, $1) WHERE until_us IS NULL")
+        .bind(at_us)
+        .execute(&store.pool)
+        .await
+        .map_err(|e| from_sqlx(e, "ending every open duty span"))?;
+    Ok(ended.rows_affected())
+}
+
 pub(crate) async fn duty_spans(
     store: &PostgresStore,
     org: OrgId,

@@ -56,6 +56,31 @@ pub(crate) async fn create(store: &PostgresStore, e: &Encounter) -> Result<(), S
     Ok(())
 }
 
+/// Walks the primary key from the first id `since_us` can have (see
+/// [`first_id_at`](amparo_store::convert::first_id_at)), newest first; each candidate's call
+/// records and attorneys are looked up by their own keys.
+pub(crate) async fn unrecorded_attorney_requests(
+    store: &PostgresStore,
+    since_us: i64,
+    limit: u32,
+) -> Result<Vec<Encounter>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        encounter_columns!(),
+        " FROM encounters e WHERE id >= $1 AND started_at_us >= $2 AND wants_attorney AND ended_at_us IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM attorney_calls c WHERE c.encounter = e.id) \
+         AND NOT EXISTS (SELECT 1 FROM encounter_attorneys a WHERE a.encounter = e.id) \
+         ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(amparo_store::convert::first_id_at(since_us))
+    .bind(since_us)
+    .bind(i64::from(limit))
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| from_sqlx(e, "listing requests for an attorney never recorded"))?;
+    rows.iter().map(encounter).collect()
+}
+
 pub(crate) async fn get(store: &PostgresStore, id: EncounterId) -> Result<Option<Encounter>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",

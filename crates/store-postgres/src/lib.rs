@@ -378,6 +378,9 @@ impl Store for PostgresStore {
     async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError> {
         calls::end_duty(self, attorney, at_us).await
     }
+    async fn end_all_duty(&self, at_us: i64) -> Result<u64, StoreError> {
+        calls::end_all_duty(self, at_us).await
+    }
     async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError> {
         calls::duty_spans(self, org, since_us, until_us).await
     }
@@ -392,6 +395,9 @@ impl Store for PostgresStore {
     }
     async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError> {
         calls::open_calls(self).await
+    }
+    async fn unrecorded_attorney_requests(&self, since_us: i64, limit: u32) -> Result<Vec<Encounter>, StoreError> {
+        encounters::unrecorded_attorney_requests(self, since_us, limit).await
     }
     async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
         calls::add_note(self, note).await

@@ -31,16 +31,6 @@ async fn begin(store: &PostgresStore, what: &str) -> Result<Transaction<'static,
     store.pool.begin().await.map_err(|e| from_sqlx(e, what))
 }
 
-/// A read-only transaction on one snapshot.
-async fn snapshot(store: &PostgresStore) -> Result<Transaction<'static, Postgres>, StoreError> {
-    let mut tx = begin(store, "starting a read").await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| from_sqlx(e, "starting a read"))?;
-    Ok(tx)
-}
-
 fn count(row: &PgRow, column: &str) -> Result<u32, StoreError> {
     let value: i64 = row
         .try_get(column)
@@ -59,6 +49,18 @@ fn period(row: &PgRow) -> Result<PlanPeriod, StoreError> {
     })
 }
 
+fn policy(row: &PgRow) -> Result<OrgPolicy, StoreError> {
+    let get = |e| from_sqlx(e, "reading an organization's policy");
+    Ok(OrgPolicy {
+        seat_covers_household: row.try_get("seat_covers_household").map_err(get)?,
+        backup_line: row.try_get("backup_line").map_err(get)?,
+        lapse: LapsePolicy {
+            alerts: row.try_get("lapsed_alerts").map_err(get)?,
+            attorney_line: row.try_get("lapsed_attorney_line").map_err(get)?,
+        },
+    })
+}
+
 fn organization(row: &PgRow) -> Result<Organization, StoreError> {
     let get = |e| from_sqlx(e, "reading an organization");
     Ok(Organization {
@@ -66,14 +68,7 @@ fn organization(row: &PgRow) -> Result<Organization, StoreError> {
         name: row.try_get("name").map_err(get)?,
         seats: count(row, "seats")?,
         used: count(row, "used")?,
-        policy: OrgPolicy {
-            seat_covers_household: row.try_get("seat_covers_household").map_err(get)?,
-            backup_line: row.try_get("backup_line").map_err(get)?,
-            lapse: LapsePolicy {
-                alerts: row.try_get("lapsed_alerts").map_err(get)?,
-                attorney_line: row.try_get("lapsed_attorney_line").map_err(get)?,
-            },
-        },
+        policy: policy(row)?,
         period: period(row)?,
         created_at_us: row.try_get("created_at_us").map_err(get)?,
     })
@@ -344,50 +339,64 @@ pub(crate) async fn set_plan(
     Ok(updated)
 }
 
-/// The plan of the organization whose seat `account` holds.
-async fn seat_plan(conn: &mut PgConnection, account: AccountId) -> Result<Option<OrgPlan>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        org_columns!(),
-        " FROM org_seats seat JOIN organizations o ON o.id = seat.org WHERE seat.account = $1"
-    ))
-    .bind(account.0)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(|e| from_sqlx(e, &format!("reading the seat plan of account {account}")))?;
-    row.map(|row| {
-        let org = organization(&row)?;
-        Ok(OrgPlan {
-            org: org.id,
-            period: org.period,
-            policy: org.policy,
-        })
-    })
-    .transpose()
+/// The plan columns of an organization `o`, named as [`policy`] and [`period`] read them.
+macro_rules! org_plan_columns {
+    () => {
+        "o.id AS org, NULL::uuid AS household, o.seat_covers_household, o.backup_line, \
+         o.lapsed_alerts, o.lapsed_attorney_line, o.starts_at_us, o.ends_at_us, o.grace_days"
+    };
 }
 
+/// Every plan that may cover `account`, in one statement: one statement is one snapshot, with no
+/// transaction to open and close around it (coverage is read before every attorney request and
+/// every alert). Up to three rows: the account's seat (`plan = 0`), its household (`1`), and the
+/// household owner's seat (`2`).
 pub(crate) async fn plan_facts(store: &PostgresStore, account: AccountId) -> Result<PlanFacts, StoreError> {
     let get = |e| from_sqlx(e, &format!("reading the plans of account {account}"));
-    let mut tx = snapshot(store).await?;
-    let seat = seat_plan(&mut tx, account).await?;
-    let row = sqlx::query(
-        "SELECT h.id, h.owner, h.starts_at_us, h.ends_at_us, h.grace_days FROM household_members m \
-         JOIN households h ON h.id = m.household WHERE m.account = $1",
-    )
+    let rows = sqlx::query(concat!(
+        "SELECT 0 AS plan, ",
+        org_plan_columns!(),
+        " FROM org_seats seat JOIN organizations o ON o.id = seat.org WHERE seat.account = $1 \
+         UNION ALL SELECT 1, NULL, h.id, NULL, NULL, NULL, NULL, h.starts_at_us, h.ends_at_us, \
+           h.grace_days FROM household_members m JOIN households h ON h.id = m.household WHERE m.account = $1 \
+         UNION ALL SELECT 2, ",
+        org_plan_columns!(),
+        " FROM household_members m JOIN households h ON h.id = m.household \
+           JOIN org_seats seat ON seat.account = h.owner JOIN organizations o ON o.id = seat.org \
+           WHERE m.account = $1"
+    ))
     .bind(account.0)
-    .fetch_optional(&mut *tx)
+    .fetch_all(&store.pool)
     .await
     .map_err(get)?;
-    let household = match row {
-        None => None,
-        Some(row) => {
-            let owner = AccountId(row.try_get("owner").map_err(get)?);
-            Some(HouseholdPlan {
-                household: HouseholdId(row.try_get("id").map_err(get)?),
-                period: period(&row)?,
-                owner_seat: seat_plan(&mut tx, owner).await?,
-            })
-        }
+    let mut facts = PlanFacts {
+        seat: None,
+        household: None,
     };
-    Ok(PlanFacts { seat, household })
+    let mut owner_seat = None;
+    for row in &rows {
+        let plan: i32 = row.try_get("plan").map_err(get)?;
+        if plan == 1 {
+            facts.household = Some(HouseholdPlan {
+                household: HouseholdId(row.try_get("household").map_err(get)?),
+                period: period(row)?,
+                owner_seat: None,
+            });
+            continue;
+        }
+        let seat = Some(OrgPlan {
+            org: OrgId(row.try_get("org").map_err(get)?),
+            period: period(row)?,
+            policy: policy(row)?,
+        });
+        if plan == 0 {
+            facts.seat = seat;
+        } else {
+            owner_seat = seat;
+        }
+    }
+    if let Some(household) = &mut facts.household {
+        household.owner_seat = owner_seat;
+    }
+    Ok(facts)
 }

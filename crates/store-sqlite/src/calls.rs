@@ -60,6 +60,26 @@ pub(crate) async fn end_duty(store: &SqliteStore, attorney: AccountId, at_us: i6
         .await
 }
 
+/// One statement over the open spans only (the partial index `duty_spans_open` holds just
+/// them), whatever the years of closed spans behind them.
+pub(crate) async fn end_all_duty(store: &SqliteStore, at_us: i64) -> Result<u64, StoreError> {
+    store
+        .grouped(move |conn| {
+            Box::pin(async move {
+                let ended = sqlx::query(
+                    "UPDATE duty_spans INDEXED BY duty_spans_open SET until_us = max(since_us, ?) \
+                     WHERE until_us IS NULL",
+                )
+                .bind(at_us)
+                .execute(conn)
+                .await
+                .map_err(|e| from_sqlx(e, "ending every open duty span"))?;
+                Ok(ended.rows_affected())
+            })
+        })
+        .await
+}
+
 pub(crate) async fn duty_spans(
     store: &SqliteStore,
     org: OrgId,

@@ -76,6 +76,34 @@ pub(crate) async fn get(store: &SqliteStore, id: EncounterId) -> Result<Option<E
     row.as_ref().map(encounter).transpose()
 }
 
+/// Walks the primary key from the first id `since_us` can have (see
+/// [`first_id_at`](amparo_store::convert::first_id_at)), newest first; each candidate's call
+/// records and attorneys are looked up by their own keys.
+pub(crate) async fn unrecorded_attorney_requests(
+    store: &SqliteStore,
+    since_us: i64,
+    limit: u32,
+) -> Result<Vec<Encounter>, StoreError> {
+    let query = concat!(
+        "SELECT ",
+        encounter_columns!(),
+        " FROM encounters e WHERE id >= ? AND started_at_us >= ? AND wants_attorney AND ended_at_us IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM attorney_calls c WHERE c.encounter = e.id) \
+         AND NOT EXISTS (SELECT 1 FROM encounter_attorneys a WHERE a.encounter = e.id) \
+         ORDER BY id DESC LIMIT ?"
+    );
+    let first = amparo_store::convert::first_id_at(since_us);
+    let mut conn = store.read().await?;
+    let rows = sqlx::query(query)
+        .bind(first.as_bytes().as_slice())
+        .bind(since_us)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| from_sqlx(e, "listing requests for an attorney never recorded"))?;
+    rows.iter().map(encounter).collect()
+}
+
 pub(crate) async fn of_owner(store: &SqliteStore, owner: AccountId) -> Result<Vec<Encounter>, StoreError> {
     let query = concat!(
         "SELECT ",

@@ -27,6 +27,8 @@
 //!   admins, state policies, and notes that are only ever added (issue 4).
 //! - `calls`: duty spans (one open per attorney, also under a race, read by overlap) and calls
 //!   (saved in place, listed per organization, per attorney and while open) (issue 4).
+//! - `recovery`: what a starting dispatcher reads and writes: requests rung but never recorded,
+//!   found by their encounters; every open duty span ended at once (issue 7).
 //! - `rapid`: reports decided once and audited, expiry, questions, incidents by cell, watch
 //!   areas by cell, the vehicle registry's index (issue 6).
 //! - `photos`: report photos capped per report (also under a race), found by incident, shared
@@ -57,6 +59,7 @@ mod plate_search;
 mod push;
 mod rapid;
 mod reads;
+mod recovery;
 mod sequencer;
 mod upload_rules;
 mod uploads;
@@ -106,6 +109,7 @@ pub use rapid::{
 pub use reads::{
     frontier_rebuilds_after_many_batches, log_ranges_read_short_at_the_end, read_hashes_keeps_order_and_reports_missing,
 };
+pub use recovery::{every_open_duty_span_ends_at_once, requests_never_recorded_are_found_by_their_encounters};
 pub use sequencer::{Planned, Sequencer};
 pub use upload_rules::{
     append_batch_and_termination_race_cleanly, append_batch_leaves_expiry_to_the_server,
@@ -193,6 +197,9 @@ checks![
     duty_spans_open_one_at_a_time,
     duty_spans_are_read_by_overlap,
     calls_are_saved_in_place_and_listed,
+    // A dispatcher starting (issue 7)
+    requests_never_recorded_are_found_by_their_encounters,
+    every_open_duty_span_ends_at_once,
     // Rapid response (issue 6)
     reports_are_decided_once_and_audited,
     unverified_reports_expire_without_a_decision,

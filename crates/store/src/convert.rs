@@ -14,6 +14,18 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::str::FromStr;
 
+/// The smallest version 7 UUID that can have been made at `at_us`, a second early: ids made by
+/// [`Uuid::now_v7`] sort by the millisecond they were made in, so every id made from `at_us` on
+/// sorts at or after it. The second's margin covers an id made just before its row's time was
+/// read (the row's own time is the exact filter).
+pub fn first_id_at(at_us: i64) -> uuid::Uuid {
+    let ms = u64::try_from(at_us.saturating_sub(1_000_000) / 1_000).unwrap_or(0);
+    // 48 bits of milliseconds, then everything else zero: below every id of that millisecond.
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    uuid::Uuid::from_bytes(bytes)
+}
+
 /// A u64 as a 64-bit SQL integer. Values past `i64::MAX` are refused, never wrapped.
 pub fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(value)

@@ -343,6 +343,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn start_duty(&self, attorney: AccountId, org: OrgId, at_us: i64) -> Result<(), StoreError>;
     /// Closes the attorney's open span, if any, at `at_us`.
     async fn end_duty(&self, attorney: AccountId, at_us: i64) -> Result<(), StoreError>;
+    /// Closes every open span at `at_us` (each at its start, if that is later) and says how many
+    /// it closed: a dispatcher that starts knows nobody on duty until they say so again, and the
+    /// attorneys of a node that died never will.
+    async fn end_all_duty(&self, at_us: i64) -> Result<u64, StoreError>;
     /// The organization's duty spans that overlap `[since_us, until_us)`, oldest first; open
     /// spans included.
     async fn duty_spans(&self, org: OrgId, since_us: i64, until_us: i64) -> Result<Vec<DutySpan>, StoreError>;
@@ -356,6 +360,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Calls still open (not closed), oldest first: what a restarted node hands back to
     /// dispatch.
     async fn open_calls(&self) -> Result<Vec<CallRecord>, StoreError>;
+    /// Encounters started at or after `since_us`, not ended, that asked for an attorney when
+    /// they started and have neither a call record nor an assigned attorney: requests a
+    /// dispatcher rang but never recorded (its node died first). Newest first, at most `limit`.
+    /// Read along the encounters' primary key from `since_us` (their ids are version 7 UUIDs,
+    /// in order of creation), so the read is bounded by the encounters started since then.
+    async fn unrecorded_attorney_requests(&self, since_us: i64, limit: u32) -> Result<Vec<Encounter>, StoreError>;
     /// Adds a note. `NotFound` if the encounter or the author does not exist; `Conflict` if
     /// the id is taken.
     async fn add_note(&self, note: &Note) -> Result<(), StoreError>;

@@ -10,7 +10,9 @@
 //!   on every node: each change is published on `attorney.line` by the node that makes it.
 //! - A dispatcher that starts says so; every node then forgets what the previous one published
 //!   and declares again the duty held on its connections. The new dispatcher picks up open
-//!   requests from the store, as after a restart.
+//!   requests from the store, as after a restart, and those a dead dispatcher rang but never
+//!   recorded (`recover`): from their encounters as it starts, and from a request's word that its
+//!   encounter was stored when that word reaches a dispatcher that never heard the request.
 
 use super::messages::AttorneyStatus;
 use super::stored::{Stored, Storing};
@@ -94,9 +96,14 @@ async fn send(line: &AttorneyLine, message: ToDispatcher) -> bool {
                     line.queue(command).await;
                     true
                 }
-                // The request reached the dispatcher before it moved here: its word is lost with
-                // the old dispatcher, and the new one reads open requests from the store.
-                ToDispatcher::Stored { .. } => false,
+                // The request reached the dispatcher before it moved here, which may have
+                // stopped before recording it: this one checks (`recover`).
+                ToDispatcher::Stored { encounter, stored } => {
+                    if stored {
+                        line.queue(Command::StoredUnheard { encounter }).await;
+                    }
+                    false
+                }
             };
         }
         match line.bus.request(line.commands_subject.clone(), payload.clone()).await {
@@ -134,8 +141,14 @@ pub(super) async fn take_commands(state: &AppState) -> Result<tokio::task::JoinH
                     state.attorney.queue(command).await;
                 }
                 ToDispatcher::Stored { encounter, stored } => {
-                    if let Some(storing) = super::lock(&waiting).remove(&encounter) {
-                        storing.done(stored);
+                    let storing = super::lock(&waiting).remove(&encounter);
+                    match storing {
+                        Some(storing) => storing.done(stored),
+                        // Its request went to a dispatcher before this one, which may have
+                        // stopped before recording it (or the word is late, and the store was
+                        // read already).
+                        None if stored => state.attorney.queue(Command::StoredUnheard { encounter }).await,
+                        None => {}
                     }
                 }
             }

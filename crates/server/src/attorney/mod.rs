@@ -16,6 +16,10 @@
 //! - `service`: the dispatcher's task and how each effect is carried out; `writer` its writes.
 //! - [`messages`]: every message the line sends.
 //! - [`stored`]: whether the encounter behind a request is committed yet (it is rung before).
+//! - `recover`: requests a dead dispatcher rang but never recorded, found by their encounters
+//!   and asked again.
+//! - `lapses`: when each attorney on duty was last heard; one who went quiet (their node died,
+//!   their socket died silently) has their duty span ended at their last heartbeat.
 //! - [`presence`]: an attorney's duty on one connection, ended when the connection drops;
 //!   [`socket`]: the line's messages on the live WebSocket (duty, answers, signaling).
 //! - [`coverage`]: the organization admins' coverage table (pure); [`gap_push`]: coverage gaps
@@ -29,9 +33,11 @@
 pub mod cluster;
 pub mod coverage;
 pub mod gap_push;
+mod lapses;
 pub mod messages;
 pub mod metrics;
 pub mod presence;
+mod recover;
 pub mod request;
 mod service;
 pub mod settings;
@@ -104,6 +110,11 @@ pub enum Command {
         org: OrgId,
         policy: StatePolicy,
     },
+    /// The encounter was stored, and this dispatcher never heard its request: it went to one
+    /// that stopped since, perhaps before recording it. Asked again if it was not (`recover`).
+    StoredUnheard {
+        encounter: EncounterId,
+    },
     /// An admin changed the attorney's profile: applied at once if they are on duty.
     ProfileChanged {
         attorney: AccountId,
@@ -122,6 +133,11 @@ pub struct CallContext {
     /// Never sent: the dispatcher's node makes its own from the sender's word (`cluster`).
     #[serde(skip, default = "Stored::already")]
     pub stored: Stored,
+    /// The request's call record was saved before it was sent (asked on an encounter already
+    /// stored, or read back from the store): the dispatcher does not save it again, and closes
+    /// it if the encounter turns out to have another request open.
+    #[serde(default)]
+    pub recorded: bool,
 }
 
 /// The two sides of a connected call: who may signal to whom.

@@ -19,6 +19,11 @@ const DEFAULT_LANGUAGE: &str = "en";
 /// Asks for an attorney for `encounter` and returns where the request stands. Asking again for
 /// an open request changes nothing. `stored` says when the encounter's row is committed: a new
 /// encounter is asked for while it is written.
+///
+/// On an encounter already stored, the request's call record is saved before the ring (one
+/// commit), so a dispatcher that dies before its own writer saves it leaves it in the store for
+/// the next. A new encounter's request is rung while its row is written and cannot be recorded
+/// before that row exists: the next dispatcher finds it by the encounter instead (`recover`).
 pub async fn ask(state: &AppState, encounter: &Encounter, stored: Stored) -> Result<AttorneyStatus, ApiError> {
     if encounter.ended_at_us.is_some() {
         return Err(ApiError::conflict(
@@ -32,30 +37,58 @@ pub async fn ask(state: &AppState, encounter: &Encounter, stored: Stored) -> Res
     {
         return Ok(status);
     }
+    match plan(state, encounter, now_us(), stored).await? {
+        Asked::Unavailable(status) => Ok(tell(state, encounter, status).await),
+        Asked::Request(request, mut context) => {
+            if context.stored.is_already() {
+                state.store.save_call(&requested(&request)).await?;
+                context.recorded = true;
+            }
+            state.attorney.send(Command::Request { request, context }).await;
+            Ok(AttorneyStatus::Offering)
+        }
+    }
+}
+
+/// What asking for an attorney comes to.
+enum Asked {
+    Request(Request, CallContext),
+    /// Nobody can be asked, and why.
+    Unavailable(AttorneyStatus),
+}
+
+/// Which organization's attorneys answer `encounter`, in which language and state, asked at
+/// `requested_at_us`; or why nobody can be asked.
+async fn plan(
+    state: &AppState,
+    encounter: &Encounter,
+    requested_at_us: i64,
+    stored: Stored,
+) -> Result<Asked, ApiError> {
     let coverage = state.coverage(encounter.owner).await?;
     let backup_line = coverage.backup_line.clone();
-    let unavailable = |reason: &str, detail: &str| AttorneyStatus::Unavailable {
-        reason: reason.to_owned(),
-        detail: detail.to_owned(),
-        backup_line: backup_line.clone(),
+    let unavailable = |reason: &str, detail: &str| {
+        Asked::Unavailable(AttorneyStatus::Unavailable {
+            reason: reason.to_owned(),
+            detail: detail.to_owned(),
+            backup_line: backup_line.clone(),
+        })
     };
     let org = match coverage.plan {
         PlanSource::Organization { org } | PlanSource::OrganizationHousehold { org, .. } => Some(org),
         PlanSource::Household { .. } | PlanSource::None => state.attorney.dispatch.personal_plans_org,
     };
     let Some(org) = org.filter(|_| coverage.attorney_line) else {
-        let status = unavailable(
+        return Ok(unavailable(
             "no_attorney_line",
             "Your plan does not include the attorney line right now. Keep recording: your evidence is safe.",
-        );
-        return Ok(tell(state, encounter, status).await);
+        ));
     };
     let Some(us_state) = encounter.us_state.as_deref().and_then(|s| s.parse::<UsState>().ok()) else {
-        let status = unavailable(
+        return Ok(unavailable(
             "no_state",
             "Choose the state you are in, so an attorney who can advise there is found.",
-        );
-        return Ok(tell(state, encounter, status).await);
+        ));
     };
     let language = language_of(encounter);
     let request = Request {
@@ -63,11 +96,39 @@ pub async fn ask(state: &AppState, encounter: &Encounter, stored: Stored) -> Res
         org,
         language,
         state: us_state,
-        requested_at_us: now_us(),
+        requested_at_us,
     };
     let context = context(encounter, language, us_state, backup_line, stored);
-    state.attorney.send(Command::Request { request, context }).await;
-    Ok(AttorneyStatus::Offering)
+    Ok(Asked::Request(request, context))
+}
+
+/// The call record of a request just made: asked, nothing more yet.
+pub(super) fn requested(request: &Request) -> CallRecord {
+    CallRecord {
+        encounter: request.encounter,
+        org: request.org,
+        language: request.language.to_string(),
+        us_state: request.state.to_string(),
+        requested_at_us: request.requested_at_us,
+        offered_at_us: None,
+        connected_at_us: None,
+        attorney: None,
+        closed_at_us: None,
+        outcome: None,
+    }
+}
+
+/// The request of an encounter that asked for an attorney when it started but that no dispatcher
+/// recorded (see `recover`), asked again as of the encounter's start so it keeps its place;
+/// `None` when nobody can be asked (the person is told why, as when they first asked).
+pub(super) async fn again(state: &AppState, encounter: &Encounter) -> Result<Option<(Request, CallContext)>, ApiError> {
+    match plan(state, encounter, encounter.started_at_us, Stored::already()).await? {
+        Asked::Request(request, context) => Ok(Some((request, context))),
+        Asked::Unavailable(status) => {
+            tell(state, encounter, status).await;
+            Ok(None)
+        }
+    }
 }
 
 /// A request a previous run left open, asked again with its original time; `None` when its
@@ -87,10 +148,11 @@ pub async fn resume(state: &AppState, record: &CallRecord) -> Option<(Request, C
         state: us_state,
         requested_at_us: record.requested_at_us,
     };
-    Some((
-        request,
-        context(&encounter, language, us_state, backup_line, Stored::already()),
-    ))
+    let context = CallContext {
+        recorded: true,
+        ..context(&encounter, language, us_state, backup_line, Stored::already())
+    };
+    Some((request, context))
 }
 
 async fn backup_line(state: &AppState, org: OrgId) -> Option<String> {
@@ -129,6 +191,7 @@ fn context(
         },
         backup_line,
         stored,
+        recorded: false,
     }
 }
 

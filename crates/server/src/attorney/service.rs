@@ -1,7 +1,9 @@
 //! The dispatcher's task: takes commands in order, feeds them to the core dispatcher with the
-//! time, ticks it at its next deadline, and carries out what it says.
+//! time, ticks it at its next deadline, and carries out what it says. It also ends the duty span
+//! of an attorney who went quiet (`lapses`), at their last heartbeat.
 
 use super::gap_push::Gap;
+use super::lapses::Lapses;
 use super::messages::{self, AttorneyCard, AttorneyStatus, reason_name};
 use super::stored::Stored;
 use super::writer::{self, Job};
@@ -35,6 +37,8 @@ struct Service {
     on_duty: HashMap<AccountId, OnDuty>,
     /// Attorneys with a connected call who went off duty keep their card for it.
     cards: HashMap<AccountId, AttorneyCard>,
+    /// When each attorney on duty was last heard.
+    lapses: Lapses,
     writes: mpsc::UnboundedSender<Job>,
 }
 
@@ -42,8 +46,10 @@ struct Service {
 /// queue back for the next time it leads.
 pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) -> mpsc::Receiver<super::Command> {
     let writes = writer::start(state.clone());
+    let dispatcher = Dispatcher::new(state.attorney.dispatch.core());
     let mut service = Service {
-        dispatcher: Dispatcher::new(state.attorney.dispatch.core()),
+        lapses: Lapses::new(dispatcher.settings().heartbeat_timeout_us),
+        dispatcher,
         state: state.clone(),
         open: HashMap::new(),
         on_duty: HashMap::new(),
@@ -53,13 +59,16 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) -> 
     service.restore().await;
     let mut leadership = state.leadership.clone();
     loop {
-        let deadline = service.dispatcher.next_deadline();
+        let deadline = earliest(service.dispatcher.next_deadline(), service.lapses.next_deadline());
         tokio::select! {
             command = inbox.recv() => match command {
                 Some(command) => service.command(command).await,
                 None => break,
             },
-            () = crate::clock::sleep_until_us(deadline) => service.apply(Event::Tick).await,
+            () = crate::clock::sleep_until_us(deadline) => {
+                service.end_quiet_duty();
+                service.apply(Event::Tick).await;
+            }
             () = state.closing.cancelled() => break,
             () = leadership.lost() => break,
         }
@@ -67,12 +76,25 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<super::Command>) -> 
     inbox
 }
 
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 impl Service {
     /// Picks up what a previous run left: each organization's state policy, and requests still
     /// open. A request that was waiting is asked again with its original time (so it keeps its
     /// place); a call that was connected lost its signaling with the restart and is recorded as
-    /// ended (the attorney stays assigned and can call back).
+    /// ended (the attorney stays assigned and can call back). Requests the previous run rang but
+    /// never recorded are found by their encounters (`recover`).
+    ///
+    /// Every duty span still open is ended now: nobody is on duty with this dispatcher until
+    /// they say so, which the nodes do at once for their connections (a span each, from then),
+    /// and attorneys whose node died never will.
     async fn restore(&mut self) {
+        self.write(Job::EndAllDuty { at_us: now_us() });
         match self.state.store.dispatch_policies().await {
             Ok(policies) => {
                 for p in policies {
@@ -114,6 +136,9 @@ impl Service {
                 }
             }
         }
+        for (request, context) in super::recover::unrecorded(&self.state).await {
+            self.command(Command::Request { request, context }).await;
+        }
     }
 
     /// A call connected under a previous dispatcher lost its signaling with it: when that
@@ -143,7 +168,8 @@ impl Service {
                 let first = entry.connections.is_empty();
                 entry.connections.insert(connection);
                 entry.card = card.clone();
-                if first || entry.org != org {
+                let was_quiet = self.lapses.heard(attorney, now_us());
+                if first || entry.org != org || was_quiet {
                     entry.org = org;
                     self.write(Job::StartDuty {
                         attorney,
@@ -166,39 +192,47 @@ impl Service {
                 if entry.connections.is_empty() {
                     self.on_duty.remove(&attorney);
                     self.state.attorney.set_on_duty(attorney, false);
-                    self.write(Job::EndDuty {
-                        attorney,
-                        at_us: now_us(),
-                    });
+                    // One who went quiet first had their span ended then.
+                    if !self.lapses.forget(attorney) {
+                        self.write(Job::EndDuty {
+                            attorney,
+                            at_us: now_us(),
+                        });
+                    }
                     self.to(attorney, messages::duty(false));
                     self.apply(Event::AttorneyOffDuty { attorney }).await;
                 }
             }
-            Command::Heartbeat { attorney } => self.apply(Event::Heartbeat { attorney }).await,
+            Command::Heartbeat { attorney } => {
+                self.heard(attorney);
+                self.apply(Event::Heartbeat { attorney }).await;
+            }
             Command::Accept { attorney, encounter } => self.apply(Event::Accept { attorney, encounter }).await,
             Command::Decline { attorney, encounter } => self.apply(Event::Decline { attorney, encounter }).await,
             Command::Request { request, context } => {
                 let encounter = request.encounter;
-                if self.open.contains_key(&encounter) {
+                let record = super::request::requested(&request);
+                if let Some(open) = self.open.get(&encounter) {
+                    // A second request for the encounter (asked twice at once, or left open
+                    // twice by nodes of old) is dropped; if it was recorded, its record is
+                    // closed, so no open record is left that no dispatcher holds.
+                    if context.recorded && open.record.requested_at_us != record.requested_at_us {
+                        let closed = CallRecord {
+                            closed_at_us: Some(now_us()),
+                            outcome: Some(CallOutcome::Cancelled),
+                            ..record
+                        };
+                        self.write(Job::SaveCall(closed, Stored::already()));
+                    }
                     return;
                 }
-                let record = CallRecord {
-                    encounter,
-                    org: request.org,
-                    language: request.language.to_string(),
-                    us_state: request.state.to_string(),
-                    requested_at_us: request.requested_at_us,
-                    offered_at_us: None,
-                    connected_at_us: None,
-                    attorney: None,
-                    closed_at_us: None,
-                    outcome: None,
-                };
                 self.state
                     .attorney
                     .metrics
                     .requested(&record.language, &record.us_state);
-                self.write(Job::SaveCall(record.clone(), context.stored.clone()));
+                if !context.recorded {
+                    self.write(Job::SaveCall(record.clone(), context.stored.clone()));
+                }
                 self.open.insert(encounter, Open { context, record });
                 self.apply(Event::RequestAttorney(request)).await;
             }
@@ -206,6 +240,11 @@ impl Service {
             Command::EncounterEnded { encounter } => {
                 self.apply(Event::CallEnded { encounter }).await;
                 self.state.attorney.forget_status(encounter);
+            }
+            Command::StoredUnheard { encounter } => {
+                if !self.open.contains_key(&encounter) {
+                    tokio::spawn(super::recover::one(self.state.clone(), encounter));
+                }
             }
             Command::SetPolicy { org, policy } => self.apply(Event::SetStatePolicy { org, policy }).await,
             Command::ProfileChanged {
@@ -219,6 +258,32 @@ impl Service {
                     self.apply(Event::AttorneyOnDuty { attorney, profile }).await;
                 }
             }
+        }
+    }
+
+    /// The attorney, if on duty, was heard: one who had gone quiet is on duty again from now.
+    fn heard(&mut self, attorney: AccountId) {
+        let Some(entry) = self.on_duty.get(&attorney) else {
+            return;
+        };
+        let at_us = now_us();
+        if self.lapses.heard(attorney, at_us) {
+            let org = entry.org;
+            self.write(Job::StartDuty { attorney, org, at_us });
+            self.state.attorney.set_on_duty(attorney, true);
+        }
+    }
+
+    /// Attorneys not heard from for the heartbeat timeout are no longer rung (the dispatcher
+    /// counts them away): their time on duty ends at their last heartbeat, and they read as off
+    /// duty until they are heard again.
+    fn end_quiet_duty(&mut self) {
+        for (attorney, last_heard_us) in self.lapses.gone_quiet(now_us()) {
+            self.write(Job::EndDuty {
+                attorney,
+                at_us: last_heard_us,
+            });
+            self.state.attorney.set_on_duty(attorney, false);
         }
     }
 

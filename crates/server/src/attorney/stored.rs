@@ -13,7 +13,11 @@ use tokio::sync::oneshot;
 
 /// Resolves to whether the encounter's row was committed; cheap to clone and to await often.
 #[derive(Clone)]
-pub struct Stored(Shared<BoxFuture<'static, bool>>);
+pub struct Stored {
+    answer: Shared<BoxFuture<'static, bool>>,
+    /// Read from the store: committed before anything was asked.
+    already: bool,
+}
 
 /// The encounter's writer's half: says once whether the row was committed.
 #[derive(Debug)]
@@ -22,22 +26,28 @@ pub struct Storing(oneshot::Sender<bool>);
 impl Stored {
     /// For an encounter read from the store: stored already.
     pub fn already() -> Self {
-        Self(futures::future::ready(true).boxed().shared())
+        Self {
+            answer: futures::future::ready(true).boxed().shared(),
+            already: true,
+        }
+    }
+
+    /// Whether the encounter was read from the store (not being written while it asks).
+    pub fn is_already(&self) -> bool {
+        self.already
     }
 
     /// For an encounter being written now. If the [`Storing`] half is dropped without a word
     /// (its task panicked), the encounter counts as not stored: its rows are not written.
     pub fn pending() -> (Storing, Self) {
         let (tx, rx) = oneshot::channel();
-        (
-            Storing(tx),
-            Self(rx.map(|answer| answer.unwrap_or(false)).boxed().shared()),
-        )
+        let answer = rx.map(|answer| answer.unwrap_or(false)).boxed().shared();
+        (Storing(tx), Self { answer, already: false })
     }
 
     /// Waits until the encounter's commit is over; `true` if its row is there.
     pub async fn wait(&self) -> bool {
-        self.0.clone().await
+        self.answer.clone().await
     }
 }
 
@@ -50,7 +60,7 @@ impl Storing {
 
 impl fmt::Debug for Stored {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.peek() {
+        match self.answer.peek() {
             Some(stored) => write!(f, "Stored({stored})"),
             None => f.write_str("Stored(pending)"),
         }
@@ -70,6 +80,7 @@ mod tests {
         assert!(waiting.await.unwrap());
         assert!(b.wait().await);
         assert!(Stored::already().wait().await);
+        assert!(Stored::already().is_already() && !b.is_already());
     }
 
     #[tokio::test]

@@ -25,6 +25,10 @@ pub enum Job {
         attorney: AccountId,
         at_us: i64,
     },
+    /// Every open span ends: a dispatcher starts.
+    EndAllDuty {
+        at_us: i64,
+    },
     /// Tell the organization's admins, in the app and (at most every few minutes) by Web Push,
     /// that a request is waiting with nobody to take it.
     NotifyAdmins {
@@ -105,6 +109,13 @@ async fn write(state: &AppState, job: Job) -> Result<(), amparo_store::StoreErro
         }
         Job::StartDuty { attorney, org, at_us } => store.start_duty(attorney, org, at_us).await,
         Job::EndDuty { attorney, at_us } => store.end_duty(attorney, at_us).await,
+        Job::EndAllDuty { at_us } => {
+            let ended = store.end_all_duty(at_us).await?;
+            if ended > 0 {
+                tracing::info!(ended, "duty spans left open by a previous dispatcher ended");
+            }
+            Ok(())
+        }
         Job::NotifyAdmins { org, frame, gap } => {
             let admins = store.org_admins(org).await?;
             crate::live::deliver::to_accounts(state, &admins, &frame);

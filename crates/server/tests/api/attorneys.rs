@@ -3,7 +3,7 @@
 //! call, signaling crosses between the two sides only, notes reach the bundle; offers that time
 //! out or whose attorney goes away move on; nobody eligible queues until someone comes on duty.
 
-use crate::harness::{LiveSocket, TestServer, problem, test_services};
+use crate::harness::{LiveSocket, TestServer, eventually, problem, test_services};
 use crate::push::{PushPeer, browser_subscription, subscribe};
 use amparo_core::ids::{EncounterId, OrgId};
 use amparo_core::roles::Role;
@@ -333,20 +333,17 @@ async fn the_first_attorney_to_accept_gets_the_call_and_only_the_two_sides_signa
         "closed"
     );
     // The call record is saved by the line's writer a moment after the hang-up is announced.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let calls = loop {
-        let calls = ok(
+    let past_calls = || async {
+        ok(
             call(&server, Method::GET, "/api/v1/attorney/calls", &ana.token, None).await,
             StatusCode::OK,
         )
-        .await;
-        if calls[0]["outcome"] == "ended" || tokio::time::Instant::now() >= deadline {
-            break calls;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        .await
     };
+    let ended = eventually(WAIT, || async { past_calls().await[0]["outcome"] == "ended" }).await;
+    let calls = past_calls().await;
+    assert!(ended, "the ended call is on record: {calls}");
     assert_eq!(calls[0]["encounter"], encounter.as_str());
-    assert_eq!(calls[0]["outcome"], "ended");
 
     let upload = server.create_upload(&org.member.token, &encounter).await;
     assert_eq!(

@@ -6,7 +6,7 @@
 
 use crate::attorneys::{attorney, call, calls_of, ok, on_duty, organization, person, seated, settings};
 use crate::following::household;
-use crate::harness::{TestServer, test_services};
+use crate::harness::{TestServer, eventually, test_services};
 use crate::postgres;
 use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
 use amparo_server::bus::local::LocalBus;
@@ -22,14 +22,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// The NATS server the tests use: `AMPARO_TEST_NATS_URL`, by default the local one CI starts.
 fn nats_url() -> String {
     std::env::var("AMPARO_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
-async fn nats() -> Bus {
+pub(crate) async fn nats() -> Bus {
     let url = nats_url();
     match NatsBus::connect(&url).await {
         Ok(bus) => Bus::Nats(bus),
@@ -40,7 +40,7 @@ async fn nats() -> Bus {
 }
 
 /// A node's services on `bus`, led by `leadership`.
-fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Services {
+pub(crate) fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Services {
     let (_, base) = settings(1, 15_000, 60_000);
     let membership = Membership {
         bus,
@@ -55,13 +55,13 @@ fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Serv
 }
 
 /// A node's services on `bus`, leading while its sender says `true`.
-fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
+pub(crate) fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
     let (leads, held) = watch::channel(lead);
     (services_led_by(bus, cluster, Leadership::follow(held)), leads)
 }
 
 /// A store over the fresh PostgreSQL database at `url`.
-async fn postgres_store(url: &str) -> Arc<dyn Store> {
+pub(crate) async fn postgres_store(url: &str) -> Arc<dyn Store> {
     Arc::new(
         amparo_store_postgres::PostgresStore::connect(url)
             .await
@@ -69,25 +69,8 @@ async fn postgres_store(url: &str) -> Arc<dyn Store> {
     )
 }
 
-/// Whether `check` comes true within [`WAIT`], asked every 50 ms: what one node publishes reaches
-/// the others' copies a moment later.
-async fn eventually<F, Fut>(check: F) -> bool
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
 /// A cluster name no other test shares, so tests on one NATS server never hear each other.
-fn fresh_cluster() -> Subjects {
+pub(crate) fn fresh_cluster() -> Subjects {
     Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("a valid cluster name")
 }
 
@@ -162,7 +145,7 @@ async fn across_three_nodes([a, b, c]: [&TestServer; 3], [lead_a, _lead_b, lead_
     // The request's status reads the same on every node (as soon as each has heard it).
     for node in [a, b, c] {
         let path = format!("/api/v1/encounters/{encounter}/attorney-request");
-        let connected = eventually(|| async {
+        let connected = eventually(WAIT, || async {
             let status = ok(
                 call(node, Method::GET, &path, &org.member.token, None).await,
                 StatusCode::OK,
@@ -230,7 +213,7 @@ async fn across_three_nodes([a, b, c]: [&TestServer; 3], [lead_a, _lead_b, lead_
     lead_c.send(false).expect("C's lease");
     lead_a.send(true).expect("A's lease");
     let other = seated(a, &org).await;
-    let on_duty_again = eventually(|| async {
+    let on_duty_again = eventually(WAIT, || async {
         let profile = ok(
             call(b, Method::GET, "/api/v1/attorney/me", &lawyer.token, None).await,
             StatusCode::OK,
@@ -401,7 +384,7 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
         let (services, lead_c, stop_c) = campaign("c").await;
         let c = a.node_with(services).await;
         let leads = [&lead_a, &lead_b, &lead_c];
-        let leader = eventually(|| async { leads.iter().filter(|l| l.held()).count() == 1 }).await;
+        let leader = eventually(WAIT, || async { leads.iter().filter(|l| l.held()).count() == 1 }).await;
         assert!(leader, "exactly one node takes the lease");
 
         let org = organization(&a).await;
@@ -418,10 +401,10 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
             .await
             .expect("rung by the first leader");
         assert_eq!(offer["encounter"], first.as_str());
-        // The request's record is written a moment after the ring, by the leader's writer: wait
-        // for it, since what a new leader picks up is what was stored (a request whose record
-        // never landed before its dispatcher died is not recovered; see docs/scale-out.md).
-        let recorded = eventually(|| async {
+        // The request's record is written a moment after the ring, by the leader's writer: here
+        // it lands before the leader stops, and the new one picks the request up from it (see
+        // `dispatcher_death` for one whose record never landed).
+        let recorded = eventually(WAIT, || async {
             store
                 .open_calls()
                 .await
@@ -433,7 +416,10 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
         // The leader's node stops: its server closes and its session gives the lease up.
         stop_dying.cancel();
         drop(dying);
-        let took_over = eventually(|| async { nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+        let took_over = eventually(WAIT, || async {
+            nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1
+        })
+        .await;
         assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
 
         // The waiting request is picked up from the store and rung again; a new one rings too.

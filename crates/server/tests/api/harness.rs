@@ -16,6 +16,7 @@ use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -230,6 +231,34 @@ impl TestServer {
         }
     }
 
+    /// Another node as [`node_with`](Self::node_with) does, over a store of its own (`build`
+    /// makes it and the node's services), on a runtime of its own: [`KillableNode::kill`] ends it
+    /// as a process dies.
+    pub async fn killable_node<F, Fut>(&self, build: F) -> KillableNode
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = (Arc<dyn Store>, Services)> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("the node's runtime");
+        let node = self.node.clone();
+        let server = runtime
+            .spawn(async move {
+                let (store, services) = build().await;
+                let dir = tempfile::tempdir().expect("temp dir");
+                Self::serve_node(Node { store, ..node }, dir, services, CancellationToken::new(), None).await
+            })
+            .await
+            .expect("the node starts");
+        KillableNode {
+            server: Some(server),
+            runtime: Some(runtime),
+        }
+    }
+
     /// Stops this server as a shutdown does (live connections are told to close, the log commits
     /// what it holds) and starts a new one over the same SQLite file and media: a node restarting.
     pub async fn restart(mut self, limits: Limits, services: Services) -> Self {
@@ -395,6 +424,59 @@ impl Drop for TestServer {
         self.stop_http.cancel();
         self.stop_log.cancel();
     }
+}
+
+/// A node on a runtime of its own (see [`TestServer::killable_node`]).
+pub struct KillableNode {
+    server: Option<TestServer>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl KillableNode {
+    /// Ends the node at once, as a killed process ends: every task of it stops where it is, with
+    /// nothing it had under way finished. Its database sessions are its store's to end (see the
+    /// test that kills one): a pool outlives the tasks that used it.
+    pub fn kill(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        self.server.take();
+    }
+}
+
+impl std::ops::Deref for KillableNode {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        self.server.as_ref().expect("a node not killed")
+    }
+}
+
+impl Drop for KillableNode {
+    fn drop(&mut self) {
+        // A runtime cannot be dropped from within another one: it is shut down in the background.
+        self.stop();
+    }
+}
+
+/// Whether `check` comes true within `wait`, asked every 50 ms: for what a server does a moment
+/// after it answers (its writer's records, another node's copy of what one publishes).
+pub async fn eventually<F, Fut>(wait: Duration, check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + wait;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }
 
 /// A signed-in live connection.

@@ -8,6 +8,8 @@ mod billing;
 mod bundle;
 mod cluster;
 mod contacts;
+mod dispatcher_death;
+mod duty_hours;
 mod following;
 mod harness;
 mod hostile;
