@@ -22,14 +22,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// The NATS server the tests use: `AMPARO_TEST_NATS_URL`, by default the local one CI starts.
 fn nats_url() -> String {
     std::env::var("AMPARO_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
-async fn nats() -> Bus {
+pub(crate) async fn nats() -> Bus {
     let url = nats_url();
     match NatsBus::connect(&url).await {
         Ok(bus) => Bus::Nats(bus),
@@ -39,13 +39,20 @@ async fn nats() -> Bus {
     }
 }
 
-/// A node's services on `bus`, led by `leadership`.
-fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Services {
+/// A node's services on `bus`, its attorney line led by `leadership` and its legal observers by
+/// `observer_leadership`.
+pub(crate) fn services_led_by(
+    bus: Bus,
+    cluster: &Subjects,
+    leadership: Leadership,
+    observer_leadership: Leadership,
+) -> Services {
     let (_, base) = settings(1, 15_000, 60_000);
     let membership = Membership {
         bus,
         subjects: cluster.clone(),
         leadership,
+        observer_leadership,
     };
     Services {
         membership,
@@ -54,14 +61,15 @@ fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Serv
     }
 }
 
-/// A node's services on `bus`, leading while its sender says `true`.
-fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
+/// A node's services on `bus`, leading (both dispatchers) while its sender says `true`.
+pub(crate) fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
     let (leads, held) = watch::channel(lead);
-    (services_led_by(bus, cluster, Leadership::follow(held)), leads)
+    let services = services_led_by(bus, cluster, Leadership::follow(held.clone()), Leadership::follow(held));
+    (services, leads)
 }
 
 /// A store over the fresh PostgreSQL database at `url`.
-async fn postgres_store(url: &str) -> Arc<dyn Store> {
+pub(crate) async fn postgres_store(url: &str) -> Arc<dyn Store> {
     Arc::new(
         amparo_store_postgres::PostgresStore::connect(url)
             .await
@@ -71,7 +79,7 @@ async fn postgres_store(url: &str) -> Arc<dyn Store> {
 
 /// Whether `check` comes true within [`WAIT`], asked every 50 ms: what one node publishes reaches
 /// the others' copies a moment later.
-async fn eventually<F, Fut>(check: F) -> bool
+pub(crate) async fn eventually<F, Fut>(check: F) -> bool
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -87,7 +95,7 @@ where
 }
 
 /// A cluster name no other test shares, so tests on one NATS server never hear each other.
-fn fresh_cluster() -> Subjects {
+pub(crate) fn fresh_cluster() -> Subjects {
     Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("a valid cluster name")
 }
 
@@ -389,7 +397,7 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
                 let stop = CancellationToken::new();
                 let lease = Lease::new(store, DISPATCHER_LEASE, name);
                 let leadership = Leadership::campaign(lease, stop.clone());
-                let services = services_led_by(nats().await, &cluster, leadership.clone());
+                let services = services_led_by(nats().await, &cluster, leadership.clone(), leadership.clone());
                 (services, leadership, stop)
             }
         };
