@@ -59,11 +59,10 @@ pub enum LineChange {
 }
 
 pub(super) fn to_dispatcher(membership: &Membership) -> ToLeader {
-    let subject = membership.subjects.named("attorney.commands");
     ToLeader::new(
-        membership.bus.clone(),
-        membership.leadership.clone(),
-        subject,
+        membership,
+        &membership.leadership,
+        "attorney.commands",
         "the attorney dispatcher",
     )
 }
@@ -110,9 +109,8 @@ async fn send(line: &AttorneyLine, message: ToDispatcher) -> bool {
 
 /// On the dispatcher's node: takes the other nodes' commands into the dispatcher's queue until
 /// the returned task is aborted (the lease is lost).
-pub(super) async fn take_commands(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
+pub(super) async fn take_commands(state: AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
     let mut subscription = state.attorney.to_dispatcher.listen().await?;
-    let state = state.clone();
     Ok(tokio::spawn(async move {
         let waiting: Arc<Mutex<HashMap<EncounterId, Storing>>> = Arc::default();
         while let Some(message) = subscription.next().await {
@@ -157,14 +155,9 @@ fn await_word(state: &AppState, waiting: &Arc<Mutex<HashMap<EncounterId, Storing
 
 /// On every node: applies the changes other nodes publish to the line's shared reads.
 pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
-    let topic = line_topic(&state.subjects);
-    let mut subscription = state.bus.subscribe(topic.subject.clone()).await?;
-    let state = state.clone();
-    Ok(tokio::spawn(async move {
-        while let Some(message) = subscription.next().await {
-            let Some(change) = message.decode::<LineChange>() else {
-                continue;
-            };
+    let (topic, bus, state) = (line_topic(&state.subjects), state.bus.clone(), state.clone());
+    topic
+        .listen(&bus, move |change| {
             let line = &state.attorney;
             match change {
                 LineChange::Status { encounter, status } => line.mirror_status(encounter, status),
@@ -176,8 +169,8 @@ pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, Bus
                     tokio::spawn(async move { declare_duties_again(&state).await });
                 }
             }
-        }
-    }))
+        })
+        .await
 }
 
 /// This node now runs the dispatcher: what the others knew is stale, and the duty held on this

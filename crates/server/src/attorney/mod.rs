@@ -341,20 +341,19 @@ struct HeldDuty {
 /// single node); `None` if it was started already.
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let inbox = state.attorney.take_inbox()?;
-    let state = state.clone();
-    Some(tokio::spawn(async move {
-        let to_dispatcher = state.attorney.to_dispatcher.clone();
-        let hear = || {
-            let state = state.clone();
-            async move { cluster::take_commands(&state).await }
-        };
-        let term = |inbox| {
-            let state = state.clone();
-            async move {
-                cluster::dispatcher_starting(&state).await;
-                run(state, inbox).await
-            }
-        };
-        to_dispatcher.each_term(&state.closing, inbox, hear, term).await;
-    }))
+    let terms = state.attorney.to_dispatcher.clone();
+    let closing = state.closing.clone();
+    Some(tokio::spawn(terms.each_term(
+        state.clone(),
+        closing,
+        inbox,
+        cluster::take_commands,
+        term,
+    )))
+}
+
+/// One term of this node's dispatcher: the others hear it started, then it runs.
+async fn term(state: AppState, inbox: mpsc::Receiver<Command>) -> mpsc::Receiver<Command> {
+    cluster::dispatcher_starting(&state).await;
+    run(state, inbox).await
 }

@@ -191,6 +191,26 @@ impl<T: Serialize + DeserializeOwned> Topic<T> {
             bus.publish(self.subject.clone(), Self::encode(event));
         }
     }
+
+    /// Hands every event other nodes publish here to `apply`, in order, on a task of its own
+    /// (stopped by aborting it); events that do not decode are logged and skipped.
+    pub async fn listen(
+        &self,
+        bus: &Bus,
+        mut apply: impl FnMut(T) + Send + 'static,
+    ) -> Result<tokio::task::JoinHandle<()>, BusError>
+    where
+        T: 'static,
+    {
+        let mut subscription = bus.subscribe(self.subject.clone()).await?;
+        Ok(tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                if let Some(event) = message.decode::<T>() {
+                    apply(event);
+                }
+            }
+        }))
+    }
 }
 
 /// How a node is joined to the rest of its deployment: the bus, its subjects, and whether this

@@ -14,7 +14,7 @@
 //! [`ToLeader::held`] is one atomic read.
 
 use super::leader::Leadership;
-use super::{Bus, BusError, Subscription};
+use super::{Bus, BusError, Membership, Subscription};
 use bytes::Bytes;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -48,11 +48,13 @@ pub enum Delivery {
 }
 
 impl ToLeader {
-    pub fn new(bus: Bus, leadership: Leadership, subject: String, task: &'static str) -> Self {
+    /// Commands on `subject` (after the deployment's prefix) for the task `leadership` says
+    /// whether this node runs.
+    pub fn new(membership: &Membership, leadership: &Leadership, subject: &str, task: &'static str) -> Self {
         Self {
-            bus,
-            leadership,
-            subject,
+            bus: membership.bus.clone(),
+            leadership: leadership.clone(),
+            subject: membership.subjects.named(subject),
             task,
         }
     }
@@ -95,13 +97,14 @@ impl ToLeader {
     /// Runs the task each time this node gains the lease, until `closing`. `hear` starts taking
     /// the other nodes' commands (called only when there are other nodes; its task is stopped
     /// when the term ends); `term` runs the task with its queue and gives the queue back when
-    /// the lease is lost.
-    pub async fn each_term<Q, Hearing, Term>(
-        &self,
-        closing: &CancellationToken,
+    /// the lease is lost. Both are given a clone of `context` (the server's state).
+    pub async fn each_term<C: Clone, Q, Hearing, Term>(
+        self,
+        context: C,
+        closing: CancellationToken,
         mut queue: Q,
-        mut hear: impl FnMut() -> Hearing,
-        mut term: impl FnMut(Q) -> Term,
+        hear: impl Fn(C) -> Hearing,
+        term: impl Fn(C, Q) -> Term,
     ) where
         Hearing: Future<Output = Result<JoinHandle<()>, BusError>>,
         Term: Future<Output = Q>,
@@ -113,7 +116,7 @@ impl ToLeader {
                 () = closing.cancelled() => return,
             }
             let heard = if self.bus.reaches_others() {
-                match hear().await {
+                match hear(context.clone()).await {
                     Ok(task) => Some(task),
                     Err(e) => {
                         tracing::error!(error = %e, task = self.task, "cannot hear the other nodes' commands; trying again");
@@ -126,7 +129,7 @@ impl ToLeader {
             } else {
                 None
             };
-            queue = term(queue).await;
+            queue = term(context.clone(), queue).await;
             if let Some(heard) = heard {
                 heard.abort();
             }

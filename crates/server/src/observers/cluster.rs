@@ -92,13 +92,8 @@ fn apply<K: Eq + Hash, V>(map: &mut HashMap<K, V>, changes: Vec<(K, Option<V>)>)
 }
 
 pub(super) fn to_dispatcher(membership: &Membership) -> ToLeader {
-    let subject = membership.subjects.named("observers.commands");
-    ToLeader::new(
-        membership.bus.clone(),
-        membership.observer_leadership.clone(),
-        subject,
-        "the observer dispatcher",
-    )
+    let leadership = &membership.observer_leadership;
+    ToLeader::new(membership, leadership, "observers.commands", "the observer dispatcher")
 }
 
 pub(super) fn desk_topic(subjects: &Subjects) -> Topic<DeskChange> {
@@ -161,9 +156,8 @@ impl ObserverDesk {
 /// returned task is aborted (the lease is lost), and answers each once it is carried out. A
 /// command the task drops unanswered (the lease was lost first) is not answered: its sender's
 /// wait runs out, and it sends it to the next dispatcher.
-pub(super) async fn take_commands(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
+pub(super) async fn take_commands(state: AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
     let mut subscription = state.observers.to_dispatcher.listen().await?;
-    let state = state.clone();
     Ok(tokio::spawn(async move {
         while let Some(message) = subscription.next().await {
             let Some(command) = message.decode::<Command>() else {
@@ -208,14 +202,9 @@ pub(super) fn send_on(state: &AppState, inbox: &mut mpsc::Receiver<Queued>) {
 
 /// On every node: applies what other nodes publish about the observers' picture.
 pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
-    let topic = desk_topic(&state.subjects);
-    let mut subscription = state.bus.subscribe(topic.subject.clone()).await?;
-    let state = state.clone();
-    Ok(tokio::spawn(async move {
-        while let Some(message) = subscription.next().await {
-            let Some(change) = message.decode::<DeskChange>() else {
-                continue;
-            };
+    let (topic, bus, state) = (desk_topic(&state.subjects), state.bus.clone(), state.clone());
+    topic
+        .listen(&bus, move |change| {
             let desk = &state.observers;
             match change {
                 DeskChange::Changed(changes) => changes.apply_to(&mut lock(&desk.published)),
@@ -227,8 +216,8 @@ pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, Bus
                     declare_again(&state);
                 }
             }
-        }
-    }))
+        })
+        .await
 }
 
 /// This node now runs the dispatcher: what the others read is stale, and the availability

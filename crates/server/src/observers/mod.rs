@@ -312,17 +312,19 @@ pub(crate) fn split(sent: &[ObserverDispatch]) -> (Vec<AccountId>, u32) {
 /// single node); `None` if it was started already.
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let inbox = state.observers.take_inbox()?;
-    let state = state.clone();
-    Some(tokio::spawn(async move {
-        let to_dispatcher = state.observers.to_dispatcher.clone();
-        let hear = || {
-            let state = state.clone();
-            async move { cluster::take_commands(&state).await }
-        };
-        let term = |inbox| {
-            cluster::dispatcher_starting(&state);
-            service::run(state.clone(), inbox)
-        };
-        to_dispatcher.each_term(&state.closing, inbox, hear, term).await;
-    }))
+    let terms = state.observers.to_dispatcher.clone();
+    let closing = state.closing.clone();
+    Some(tokio::spawn(terms.each_term(
+        state.clone(),
+        closing,
+        inbox,
+        cluster::take_commands,
+        term,
+    )))
+}
+
+/// One term of this node's dispatcher: the others hear it started, then it runs.
+async fn term(state: AppState, inbox: mpsc::Receiver<Queued>) -> mpsc::Receiver<Queued> {
+    cluster::dispatcher_starting(&state);
+    service::run(state, inbox).await
 }

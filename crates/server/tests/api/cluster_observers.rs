@@ -5,21 +5,21 @@
 //! the availability again from the nodes and offers an open request again. On three servers over
 //! NATS and PostgreSQL, and on the in-process bus over SQLite.
 
-use crate::cluster::{WAIT, eventually, fresh_cluster, nats, postgres_store, services_led_by, services_on};
+use crate::cluster::{
+    WAIT, campaigning, eventually, in_process_buses, nats_buses, postgres_store, services_led_by, stop_the_leader,
+    three_nodes,
+};
 use crate::harness::TestServer;
 use crate::observers::{
     Responder, answer, ask, away, config, incident, limits, make_available, observers, offered, responder,
 };
 use crate::postgres;
-use amparo_server::bus::Bus;
+use amparo_server::bus::Subjects;
 use amparo_server::bus::leader::{Leadership, OBSERVER_LEASE};
-use amparo_server::bus::local::LocalBus;
-use amparo_server::cluster::lease::Lease;
 use amparo_server::state::Services;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 /// Services for a node of these tests: the observers' settings of `tests/api/observers.rs`.
 fn observing(services: Services) -> Services {
@@ -33,32 +33,19 @@ fn observing(services: Services) -> Services {
 async fn three_nodes_on_nats_share_one_observer_dispatcher() {
     postgres::with_fresh_database(|url| async move {
         let store = postgres_store(&url).await;
-        let cluster = fresh_cluster();
-        let (services, lead_a) = services_on(nats().await, &cluster, false);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let a = TestServer::start_full(store, dir, limits(), observing(services)).await;
-        let (services, lead_b) = services_on(nats().await, &cluster, false);
-        let b = a.node_with(observing(services)).await;
-        let (services, lead_c) = services_on(nats().await, &cluster, true);
-        let c = a.node_with(observing(services)).await;
-        observers_across_three_nodes([&a, &b, &c], [lead_a, lead_b, lead_c]).await;
+        let start =
+            |services| TestServer::start_full(store, tempfile::tempdir().expect("temp dir"), limits(), services);
+        let ([a, b, c], leads) = three_nodes(nats_buses().await, start, observing).await;
+        observers_across_three_nodes([&a, &b, &c], leads).await;
     })
     .await;
 }
 
 #[tokio::test]
 async fn three_nodes_on_the_in_process_bus_share_one_observer_dispatcher() {
-    let bus = LocalBus::new();
-    let cluster = fresh_cluster();
-    // Every node joins the bus before the first starts: a node alone at its start listens to
-    // nobody (it has nobody to hear).
-    let (services_a, lead_a) = services_on(Bus::Local(bus.clone()), &cluster, false);
-    let (services_b, lead_b) = services_on(Bus::Local(bus.join()), &cluster, false);
-    let (services_c, lead_c) = services_on(Bus::Local(bus.join()), &cluster, true);
-    let a = TestServer::start_with_services(limits(), observing(services_a)).await;
-    let b = a.node_with(observing(services_b)).await;
-    let c = a.node_with(observing(services_c)).await;
-    observers_across_three_nodes([&a, &b, &c], [lead_a, lead_b, lead_c]).await;
+    let start = |services| TestServer::start_with_services(limits(), services);
+    let ([a, b, c], leads) = three_nodes(in_process_buses(), start, observing).await;
+    observers_across_three_nodes([&a, &b, &c], leads).await;
 }
 
 /// The dispatcher is on C. The requester works on A, one responder is available through B (and
@@ -163,34 +150,13 @@ async fn availability(node: &TestServer, r: &Responder) -> Value {
 async fn when_the_observer_dispatchers_node_stops_another_offers_the_open_request_again() {
     postgres::with_fresh_database(|url| async move {
         let store = postgres_store(&url).await;
-        let cluster = fresh_cluster();
-        let campaign = |name: &'static str| {
-            let (store, cluster) = (store.clone(), cluster.clone());
-            async move {
-                let stop = CancellationToken::new();
-                let lease = Lease::new(store, OBSERVER_LEASE, name);
-                let leadership = Leadership::campaign(lease, stop.clone());
-                // The attorney line is led by nobody here: only the observers' lease is raced.
-                let nobody = Leadership::follow(watch::channel(false).1);
-                let services = services_led_by(nats().await, &cluster, nobody, leadership.clone());
-                (observing(services), leadership, stop)
-            }
+        // The attorney line is led by nobody here: only the observers' lease is raced.
+        let led = |bus, cluster: &Subjects, lead| {
+            let nobody = Leadership::follow(watch::channel(false).1);
+            observing(services_led_by(bus, cluster, nobody, lead))
         };
-        let (services, lead_a, stop_a) = campaign("a").await;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let a = TestServer::start_full(store.clone(), dir, limits(), services).await;
-        let (services, lead_b, stop_b) = campaign("b").await;
-        let b = a.node_with(services).await;
-        let (services, lead_c, stop_c) = campaign("c").await;
-        let c = a.node_with(services).await;
-        let leads = [&lead_a, &lead_b, &lead_c];
-        let leader = eventually(|| async { leads.iter().filter(|l| l.held()).count() == 1 }).await;
-        assert!(leader, "exactly one node takes the lease");
-
-        let mut nodes = vec![(a, lead_a, stop_a), (b, lead_b, stop_b), (c, lead_c, stop_c)];
-        let at = nodes.iter().position(|(_, lead, _)| lead.held()).expect("a leader");
-        let (dying, _, stop_dying) = nodes.remove(at);
-        let (one, two) = (&nodes[0].0, &nodes[1].0);
+        let (leader, survivors) = campaigning(store, limits(), OBSERVER_LEASE, led).await;
+        let (one, two) = (&survivors[0].0, &survivors[1].0);
         let requester = responder(two).await;
         let mut observer = responder(one).await;
         make_available(one, &observer, away(1)).await;
@@ -198,11 +164,8 @@ async fn when_the_observer_dispatchers_node_stops_another_offers_the_open_reques
         assert_eq!(ask(two, &requester.token, &id, 1).await.status(), StatusCode::ACCEPTED);
         offered(&mut observer, &id).await;
 
-        // The dispatcher's node stops: its server closes and its session gives the lease up.
-        stop_dying.cancel();
-        drop(dying);
-        let took_over = eventually(|| async { nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
-        assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
+        // The dispatcher's node stops before she answers.
+        stop_the_leader(leader, &survivors).await;
 
         // The new dispatcher asks again for the open request; the availability declared through
         // `one` reaches it again; the responder is offered it again and her accept counts.
@@ -213,7 +176,7 @@ async fn when_the_observer_dispatchers_node_stops_another_offers_the_open_reques
             fulfilled_with(one, &requester, &id, &observer.username).await,
             "the page on a survivor"
         );
-        for (_, _, stop) in &nodes {
+        for (_, _, stop) in &survivors {
             stop.cancel();
         }
     })
