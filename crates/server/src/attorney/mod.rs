@@ -342,9 +342,9 @@ struct HeldDuty {
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let inbox = state.attorney.take_inbox()?;
     let terms = state.attorney.to_dispatcher.clone();
-    let closing = state.closing.clone();
+    let (state, closing) = (state.clone(), state.closing.clone());
     Some(tokio::spawn(terms.each_term(
-        state.clone(),
+        state,
         closing,
         inbox,
         cluster::take_commands,

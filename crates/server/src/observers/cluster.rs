@@ -42,13 +42,16 @@ pub enum DeskChange {
     DeclaredElsewhere { responder: AccountId },
 }
 
-/// Entries of [`Published`] that changed: the new value, or `None` for one gone.
+/// Entries of one of [`Published`]'s maps that changed: the new value, or `None` for one gone.
+type Changed<K, V> = Vec<(K, Option<V>)>;
+
+/// What changed in [`Published`].
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Changes {
-    available: Vec<(AccountId, Option<Availability>)>,
-    statuses: Vec<(IncidentId, Option<RequestStatus>)>,
-    on_the_way: Vec<(AccountId, Option<IncidentId>)>,
-    offers: Vec<(AccountId, Option<Vec<(IncidentId, i64)>>)>,
+    available: Changed<AccountId, Availability>,
+    statuses: Changed<IncidentId, RequestStatus>,
+    on_the_way: Changed<AccountId, IncidentId>,
+    offers: Changed<AccountId, Vec<(IncidentId, i64)>>,
 }
 
 impl Changes {
@@ -73,7 +76,7 @@ impl Changes {
     }
 }
 
-fn changed<K: Copy + Eq + Hash, V: Clone + PartialEq>(old: &HashMap<K, V>, new: &HashMap<K, V>) -> Vec<(K, Option<V>)> {
+fn changed<K: Copy + Eq + Hash, V: Clone + PartialEq>(old: &HashMap<K, V>, new: &HashMap<K, V>) -> Changed<K, V> {
     let gone = old.keys().filter(|k| !new.contains_key(k)).map(|k| (*k, None));
     let set = new
         .iter()
@@ -82,7 +85,7 @@ fn changed<K: Copy + Eq + Hash, V: Clone + PartialEq>(old: &HashMap<K, V>, new: 
     gone.chain(set).collect()
 }
 
-fn apply<K: Eq + Hash, V>(map: &mut HashMap<K, V>, changes: Vec<(K, Option<V>)>) {
+fn apply<K: Eq + Hash, V>(map: &mut HashMap<K, V>, changes: Changed<K, V>) {
     for (key, value) in changes {
         match value {
             Some(value) => map.insert(key, value),

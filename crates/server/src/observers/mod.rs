@@ -313,9 +313,9 @@ pub(crate) fn split(sent: &[ObserverDispatch]) -> (Vec<AccountId>, u32) {
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let inbox = state.observers.take_inbox()?;
     let terms = state.observers.to_dispatcher.clone();
-    let closing = state.closing.clone();
+    let (state, closing) = (state.clone(), state.closing.clone());
     Some(tokio::spawn(terms.each_term(
-        state.clone(),
+        state,
         closing,
         inbox,
         cluster::take_commands,
