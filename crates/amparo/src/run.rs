@@ -7,7 +7,7 @@ use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
-use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership};
+use amparo_server::bus::leader::{DISPATCHER_LEASE, Leadership, OBSERVER_LEASE};
 use amparo_server::bus::{Membership, Subjects};
 use amparo_server::cluster::lease::Lease;
 use amparo_server::log::{Log, LogConfig};
@@ -129,8 +129,9 @@ fn advertise_url(settings: &Settings, bound: std::net::SocketAddr) -> String {
     format!("http://{bound}")
 }
 
-/// The bus `bus_url` names, and the lease that says whether this node runs the attorney line's
-/// dispatcher and the silence alerts. Alone, the node always does.
+/// The bus `bus_url` names, and the leases that say whether this node runs the attorney line's
+/// dispatcher and the silence alerts, and the legal observers' dispatcher. Alone, the node
+/// always does.
 async fn join_deployment(
     settings: &Settings,
     store: &Arc<dyn Store>,
@@ -140,16 +141,20 @@ async fn join_deployment(
         .await
         .context("opening the bus (bus_url)")?;
     let subjects = Subjects::new(&settings.bus_cluster)?;
-    let leadership = if bus.reaches_others() {
-        let lease = Lease::new(store.clone(), DISPATCHER_LEASE, settings.listen.clone());
-        Leadership::campaign(lease, stop.clone())
-    } else {
-        Leadership::always()
+    let campaign = |name: &'static str| {
+        if bus.reaches_others() {
+            let lease = Lease::new(store.clone(), name, settings.listen.clone());
+            Leadership::campaign(lease, stop.clone())
+        } else {
+            Leadership::always()
+        }
     };
+    let (leadership, observer_leadership) = (campaign(DISPATCHER_LEASE), campaign(OBSERVER_LEASE));
     Ok(Membership {
         bus,
         subjects,
         leadership,
+        observer_leadership,
     })
 }
 

@@ -15,7 +15,8 @@
 //!   chunks written under keys that name their SHA-256, read back from their stored rows.
 //! - [`log`]: the sequencer (group commit), the checkpoint publisher, proofs.
 //! - [`cluster`]: several nodes over one store: [`cluster::lease`], the lease that lets exactly
-//!   one node do a job (sequence the log, dispatch attorneys), with takeover.
+//!   one node do a job (sequence the log, dispatch attorneys, dispatch legal observers), with
+//!   takeover.
 //! - [`auth`]: passwords, tokens, the `CurrentAccount` extractor; [`ratelimit`] its limits.
 //! - [`error`]: `ApiError`, the one error type, rendered as RFC 9457 problem+json.
 //! - [`json`], [`validate`], [`clock`], [`limits`]: request parsing, value checks, time, settings.
@@ -28,10 +29,12 @@
 //!   and signaling on the live WebSocket, TURN credentials, coverage, metrics.
 //! - [`live`]: the app's live WebSocket, this node's hub of connections, an encounter's live
 //!   state and who may follow it; deliveries to connections on every node.
-//! - [`bus`]: events between the nodes of a deployment (in-process, or NATS with `bus_url`), and
-//!   whether this node leads (runs the attorney line's dispatcher and the silence alerts).
+//! - [`bus`]: events between the nodes of a deployment (in-process, or NATS with `bus_url`),
+//!   whether this node leads (runs the attorney line's dispatcher and the silence alerts; the
+//!   observers' dispatcher), and commands to the node that leads.
 //! - [`observers`]: legal observers: the task over `amparo_core::observers` that asks the nearest
-//!   available responders to go to a verified incident (routes in `routes::observers`).
+//!   available responders to go to a verified incident (one in the deployment, on the lease
+//!   holder's node; routes in `routes::observers`).
 //! - [`rapid`]: the rapid-response network beside its routes (reports, incidents, watch areas,
 //!   vehicles): views, delivery of verified incidents to watchers, plate search, report expiry.
 //! - [`web`]: the browser app embedded from `web/`, its translation and rights-card indexes, and
@@ -177,8 +180,8 @@ pub async fn serve(
     result
 }
 
-/// Subscribes to what other nodes publish (live messages, the attorney line's shared reads, the
-/// silence watch); nothing when the node is alone.
+/// Subscribes to what other nodes publish (live messages, the attorney line's and the legal
+/// observers' shared reads, the silence watch); nothing when the node is alone.
 async fn listen_to_other_nodes(state: &AppState) -> std::io::Result<Vec<tokio::task::JoinHandle<()>>> {
     if !state.bus.reaches_others() {
         return Ok(Vec::new());
@@ -187,6 +190,7 @@ async fn listen_to_other_nodes(state: &AppState) -> std::io::Result<Vec<tokio::t
         Ok::<_, bus::BusError>(vec![
             live::deliver::listen(state).await?,
             attorney::cluster::listen(state).await?,
+            observers::cluster::listen(state).await?,
             alerts::silence_shared::listen(state).await?,
         ])
     };

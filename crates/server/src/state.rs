@@ -151,7 +151,7 @@ impl AppState {
             billing: BillingWebhook::new(&services.billing),
             attorney: AttorneyLine::new(services.attorney, &services.membership),
             rapid_webhook: services.rapid_webhook,
-            observers: ObserverDesk::new(services.observers),
+            observers: ObserverDesk::new(services.observers, &services.membership),
             bus: services.membership.bus,
             subjects: services.membership.subjects,
             leadership: services.membership.leadership,

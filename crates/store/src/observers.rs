@@ -22,8 +22,9 @@ pub struct ObserverRequest {
     pub closed_at_us: Option<i64>,
 }
 
-/// An observer sent to an incident.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An observer sent to an incident. Serializable: the dispatcher that writes it may answer an
+/// accept made on another node.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObserverDispatch {
     pub incident: IncidentId,
     pub observer: AccountId,

@@ -37,8 +37,9 @@ pub struct Report {
     pub reason: Option<String>,
 }
 
-/// A verified incident: what subscribers are alerted to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A verified incident: what subscribers are alerted to. Serializable: the legal observers'
+/// dispatcher may run on another node.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Incident {
     pub id: IncidentId,
     pub kind: ReportKind,

@@ -2,8 +2,8 @@
 //! lease; every node's routes and sockets reach it, and every node sees what it publishes.
 //!
 //! - Commands from a node without the dispatcher are sent to it as bus requests
-//!   (`attorney.commands`), answered once queued; tried again for a while when nobody answers
-//!   (a takeover under way), then given up, logged. A request for a new encounter is sent at
+//!   (`attorney.commands`, through `bus::to_leader`), answered once queued; tried again for a
+//!   while when nobody answers (a takeover under way), then given up, logged. A request for a new encounter is sent at
 //!   once, while its row is committed; the word that it was (or was not) follows as a second
 //!   message, and the dispatcher's writer waits for it as it waits on its own node.
 //! - The line's shared reads (each request's status, connected calls, who is on duty) are kept
@@ -17,7 +17,8 @@
 use super::messages::AttorneyStatus;
 use super::stored::{Stored, Storing};
 use super::{AttorneyLine, Command, Parties};
-use crate::bus::{BusError, Topic};
+use crate::bus::to_leader::{Delivery, ToLeader};
+use crate::bus::{BusError, Membership, Topic};
 use crate::state::AppState;
 use amparo_core::ids::{AccountId, EncounterId};
 use serde::{Deserialize, Serialize};
@@ -25,9 +26,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long a command is tried again when no dispatcher answers (a takeover takes seconds).
-const GIVE_UP_AFTER: Duration = Duration::from_secs(15);
-const TRY_AGAIN_EVERY: Duration = Duration::from_millis(250);
 /// How long the dispatcher waits for word that a remote request's encounter was stored before
 /// it reads the store itself (its node may have died meanwhile).
 const STORED_WORD_WAIT: Duration = Duration::from_secs(20);
@@ -62,8 +60,13 @@ pub enum LineChange {
     DispatcherStarted,
 }
 
-pub(super) fn commands_subject(state_subjects: &crate::bus::Subjects) -> String {
-    state_subjects.named("attorney.commands")
+pub(super) fn to_dispatcher(membership: &Membership) -> ToLeader {
+    ToLeader::new(
+        membership,
+        &membership.leadership,
+        "attorney.commands",
+        "the attorney dispatcher",
+    )
 }
 
 pub(super) fn line_topic(subjects: &crate::bus::Subjects) -> Topic<LineChange> {
@@ -87,45 +90,34 @@ pub(super) async fn forward(line: &AttorneyLine, command: Command) {
 
 /// True once the dispatcher has it queued (on this node, if it moved here meanwhile).
 async fn send(line: &AttorneyLine, message: ToDispatcher) -> bool {
-    let payload = Topic::<ToDispatcher>::encode(&message);
-    let give_up = tokio::time::Instant::now() + GIVE_UP_AFTER;
-    loop {
-        if line.leadership.held() {
-            return match message {
-                ToDispatcher::Command(command) => {
-                    line.queue(command).await;
-                    true
-                }
-                // The request reached the dispatcher before it moved here, which may have
-                // stopped before recording it: this one checks (`recover`).
-                ToDispatcher::Stored { encounter, stored } => {
-                    if stored {
-                        line.queue(Command::StoredUnheard { encounter }).await;
-                    }
-                    false
-                }
-            };
-        }
-        match line.bus.request(line.commands_subject.clone(), payload.clone()).await {
-            Ok(_) => return true,
-            Err(e) if tokio::time::Instant::now() >= give_up => {
-                tracing::error!(error = %e, "no attorney dispatcher answered: a command was dropped");
-                return false;
+    match line
+        .to_dispatcher
+        .request(Topic::<ToDispatcher>::encode(&message))
+        .await
+    {
+        Delivery::Answered(_) => true,
+        Delivery::GaveUp => false,
+        Delivery::HeldHere => match message {
+            ToDispatcher::Command(command) => {
+                line.queue(command).await;
+                true
             }
-            Err(BusError::NoResponders(_) | BusError::TimedOut(_)) => tokio::time::sleep(TRY_AGAIN_EVERY).await,
-            Err(e) => {
-                tracing::warn!(error = %e, "the bus refused a command for the dispatcher; trying again");
-                tokio::time::sleep(TRY_AGAIN_EVERY).await;
+            // The request reached the dispatcher before it moved here, which may have stopped
+            // before recording it: this one checks (`recover`).
+            ToDispatcher::Stored { encounter, stored } => {
+                if stored {
+                    line.queue(Command::StoredUnheard { encounter }).await;
+                }
+                false
             }
-        }
+        },
     }
 }
 
 /// On the dispatcher's node: takes the other nodes' commands into the dispatcher's queue until
 /// the returned task is aborted (the lease is lost).
-pub(super) async fn take_commands(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
-    let mut subscription = state.bus.subscribe(state.attorney.commands_subject.clone()).await?;
-    let state = state.clone();
+pub(super) async fn take_commands(state: AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
+    let mut subscription = state.attorney.to_dispatcher.listen().await?;
     Ok(tokio::spawn(async move {
         let waiting: Arc<Mutex<HashMap<EncounterId, Storing>>> = Arc::default();
         while let Some(message) = subscription.next().await {
@@ -176,14 +168,9 @@ fn await_word(state: &AppState, waiting: &Arc<Mutex<HashMap<EncounterId, Storing
 
 /// On every node: applies the changes other nodes publish to the line's shared reads.
 pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, BusError> {
-    let topic = line_topic(&state.subjects);
-    let mut subscription = state.bus.subscribe(topic.subject.clone()).await?;
-    let state = state.clone();
-    Ok(tokio::spawn(async move {
-        while let Some(message) = subscription.next().await {
-            let Some(change) = message.decode::<LineChange>() else {
-                continue;
-            };
+    let (topic, bus, state) = (line_topic(&state.subjects), state.bus.clone(), state.clone());
+    topic
+        .listen(&bus, move |change| {
             let line = &state.attorney;
             match change {
                 LineChange::Status { encounter, status } => line.mirror_status(encounter, status),
@@ -195,8 +182,8 @@ pub async fn listen(state: &AppState) -> Result<tokio::task::JoinHandle<()>, Bus
                     tokio::spawn(async move { declare_duties_again(&state).await });
                 }
             }
-        }
-    }))
+        })
+        .await
 }
 
 /// This node now runs the dispatcher: what the others knew is stale, and the duty held on this

@@ -46,7 +46,7 @@ pub mod stored;
 pub mod turn;
 mod writer;
 
-use crate::bus::leader::Leadership;
+use crate::bus::to_leader::ToLeader;
 use crate::bus::{Bus, Membership, Topic};
 use crate::state::AppState;
 use amparo_core::dispatch::{AttorneyProfile, Request, StatePolicy};
@@ -160,8 +160,8 @@ pub struct AttorneyLine {
     /// dispatcher.
     duties_here: Mutex<HashMap<u64, HeldDuty>>,
     bus: Bus,
-    leadership: Leadership,
-    commands_subject: String,
+    /// The node running the dispatcher: this one, or the lease holder over the bus.
+    to_dispatcher: ToLeader,
     line_changes: Topic<LineChange>,
     next_connection: AtomicU64,
     pub dispatch: DispatchConfig,
@@ -191,8 +191,7 @@ impl AttorneyLine {
             on_duty: Mutex::default(),
             duties_here: Mutex::default(),
             bus: membership.bus.clone(),
-            leadership: membership.leadership.clone(),
-            commands_subject: cluster::commands_subject(&membership.subjects),
+            to_dispatcher: cluster::to_dispatcher(membership),
             line_changes: cluster::line_topic(&membership.subjects),
             next_connection: AtomicU64::new(rand::random::<u64>() >> 1),
             dispatch: settings.dispatch,
@@ -206,7 +205,7 @@ impl AttorneyLine {
     /// Sends a command to the dispatcher: queued here when this node runs it, else sent to the
     /// node that does (see [`cluster`]).
     pub async fn send(&self, command: Command) {
-        if self.leadership.held() {
+        if self.to_dispatcher.held() {
             self.queue(command).await;
         } else {
             cluster::forward(self, command).await;
@@ -223,7 +222,7 @@ impl AttorneyLine {
     /// Queues a command without waiting; gives it back when it must wait (a full queue, or a
     /// dispatcher on another node).
     fn try_send(&self, command: Command) -> Option<Command> {
-        if !self.leadership.held() {
+        if !self.to_dispatcher.held() {
             return Some(command);
         }
         match self.commands.try_send(command) {
@@ -357,37 +356,20 @@ struct HeldDuty {
 /// Starts the task that runs the dispatcher whenever this node holds the lease (always, for a
 /// single node); `None` if it was started already.
 pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
-    let mut inbox = state.attorney.take_inbox()?;
-    let state = state.clone();
-    Some(tokio::spawn(async move {
-        let mut leadership = state.leadership.clone();
-        loop {
-            tokio::select! {
-                () = leadership.gained() => {}
-                () = state.closing.cancelled() => return,
-            }
-            // Other nodes' commands first, so none is lost between the start and the first one.
-            let remote = if state.bus.reaches_others() {
-                match cluster::take_commands(&state).await {
-                    Ok(task) => Some(task),
-                    Err(e) => {
-                        tracing::error!(error = %e, "the dispatcher cannot hear other nodes; trying again");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            cluster::dispatcher_starting(&state).await;
-            inbox = run(state.clone(), inbox).await;
-            if let Some(remote) = remote {
-                remote.abort();
-            }
-            if state.closing.is_cancelled() {
-                return;
-            }
-            tracing::warn!("this node no longer holds the attorney line's lease: its dispatcher stopped");
-        }
-    }))
+    let inbox = state.attorney.take_inbox()?;
+    let terms = state.attorney.to_dispatcher.clone();
+    let (state, closing) = (state.clone(), state.closing.clone());
+    Some(tokio::spawn(terms.each_term(
+        state,
+        closing,
+        inbox,
+        cluster::take_commands,
+        term,
+    )))
+}
+
+/// One term of this node's dispatcher: the others hear it started, then it runs.
+async fn term(state: AppState, inbox: mpsc::Receiver<Command>) -> mpsc::Receiver<Command> {
+    cluster::dispatcher_starting(&state).await;
+    run(state, inbox).await
 }

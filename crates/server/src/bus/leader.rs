@@ -1,13 +1,16 @@
 //! Whether this node runs the deployment's one-of-a-kind tasks: the attorney line's dispatcher
-//! and the silence watch's alerts. A single node always does; in a cluster the lease says
-//! (held by one node at a time, taken over when its holder stops renewing it).
+//! and the silence watch's alerts (one lease), the legal observers' dispatcher (another). A
+//! single node always does; in a cluster the lease says (held by one node at a time, taken over
+//! when its holder stops renewing it).
 
 use crate::cluster::lease::Lease;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-/// The lease's name in the store.
+/// The attorney dispatcher's lease's name in the store.
 pub const DISPATCHER_LEASE: &str = "attorney-dispatcher";
+/// The legal observers' dispatcher's lease.
+pub const OBSERVER_LEASE: &str = "observer-dispatcher";
 
 /// A view of the lease: cheap to clone, every clone sees the same changes.
 #[derive(Clone, Debug)]

@@ -11,7 +11,10 @@
 //! - [`nats`]: the same over a NATS server (`async-nats`), for nodes on several machines.
 //! - [`open`]: the `bus_url` setting: empty for the in-process bus, `nats://` for NATS.
 //! - [`leader`]: whether this node runs the deployment's one-of-a-kind tasks (the attorney line's
-//!   dispatcher, the silence watch's alerts).
+//!   dispatcher and the silence watch's alerts on one lease, the legal observers' dispatcher on
+//!   another).
+//! - [`to_leader`]: commands for such a task from any node, to the lease holder's node and
+//!   tried again through a takeover; the loop that runs the task term after term.
 //!
 //! Messages: [`Bus::publish`] (fire and forget, in order from one node, dropped rather than
 //! waited for when the outgoing queue is full: a live message is worth less than a stalled
@@ -24,6 +27,7 @@ pub mod local;
 pub mod nats;
 pub mod open;
 pub mod subject;
+pub mod to_leader;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -187,6 +191,26 @@ impl<T: Serialize + DeserializeOwned> Topic<T> {
             bus.publish(self.subject.clone(), Self::encode(event));
         }
     }
+
+    /// Hands every event other nodes publish here to `apply`, in order, on a task of its own
+    /// (stopped by aborting it); events that do not decode are logged and skipped.
+    pub async fn listen(
+        &self,
+        bus: &Bus,
+        mut apply: impl FnMut(T) + Send + 'static,
+    ) -> Result<tokio::task::JoinHandle<()>, BusError>
+    where
+        T: 'static,
+    {
+        let mut subscription = bus.subscribe(self.subject.clone()).await?;
+        Ok(tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                if let Some(event) = message.decode::<T>() {
+                    apply(event);
+                }
+            }
+        }))
+    }
 }
 
 /// How a node is joined to the rest of its deployment: the bus, its subjects, and whether this
@@ -195,7 +219,10 @@ impl<T: Serialize + DeserializeOwned> Topic<T> {
 pub struct Membership {
     pub bus: Bus,
     pub subjects: Subjects,
+    /// The attorney line's dispatcher and the silence watch's alerts.
     pub leadership: leader::Leadership,
+    /// The legal observers' dispatcher (a lease of its own, so the two may run on two nodes).
+    pub observer_leadership: leader::Leadership,
 }
 
 impl Membership {
@@ -205,6 +232,7 @@ impl Membership {
             bus: Bus::single_node(),
             subjects: Subjects::new("single").expect("a valid cluster name"),
             leadership: leader::Leadership::always(),
+            observer_leadership: leader::Leadership::always(),
         }
     }
 }

@@ -10,7 +10,6 @@ use amparo_core::ids::AccountId;
 use amparo_core::observers::RequestStatus;
 use amparo_store::{Incident, ObserverDispatch, ObserverRequest, ResponderAction};
 use serde::Serialize;
-use tokio::sync::oneshot;
 use utoipa::ToSchema;
 
 /// The most observers one incident may ask for.
@@ -94,21 +93,18 @@ pub async fn ask(
     };
     let stored = state.store.request_observers(&request, &audit).await?;
     let (on_the_way, done) = super::split(&sent);
-    let (reply, answer) = oneshot::channel();
-    state
+    let command = Command::Request {
+        incident,
+        requester,
+        wanted,
+        requested_at_us: stored.requested_at_us,
+        on_the_way,
+        done,
+    };
+    let status = state
         .observers
-        .send(Command::Request {
-            incident,
-            requester,
-            wanted,
-            requested_at_us: stored.requested_at_us,
-            on_the_way,
-            done,
-            reply: Some(reply),
-        })
-        .await;
-    let status = answer
+        .request(command)
         .await
-        .map_err(|_| ApiError::unavailable("The server is restarting: ask again in a moment."))?;
+        .ok_or_else(|| ApiError::unavailable("The server is restarting: ask again in a moment."))?;
     Ok(RequestView::new(status.as_ref(), wanted, counted(&sent)))
 }

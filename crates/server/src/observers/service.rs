@@ -2,7 +2,7 @@
 //! with the time, ticks it at its next deadline, and carries out what it says.
 
 use super::messages;
-use super::{Availability, Command, Published, Refused, split};
+use super::{Answer, Availability, Command, Published, Queued, Refused, split};
 use crate::clock::now_us;
 use crate::live::hub::Frame;
 use crate::state::AppState;
@@ -29,8 +29,9 @@ struct Service {
     asked_at: HashMap<IncidentId, i64>,
 }
 
-/// Runs until the server closes or every sender is gone.
-pub async fn run(state: AppState, mut inbox: mpsc::Receiver<Command>) {
+/// Runs until the server closes, every sender is gone, or this node loses the lease; gives the
+/// queue back for the next time it leads, after sending on what it did not carry out.
+pub async fn run(state: AppState, mut inbox: mpsc::Receiver<Queued>) -> mpsc::Receiver<Queued> {
     let mut service = Service {
         dispatcher: ObserverDispatcher::new(state.observers.config.core()),
         state: state.clone(),
@@ -42,17 +43,29 @@ pub async fn run(state: AppState, mut inbox: mpsc::Receiver<Command>) {
         asked_at: HashMap::new(),
     };
     service.restore().await;
+    let mut leadership = state.observers.to_dispatcher.leadership();
     loop {
         let deadline = service.dispatcher.next_deadline();
         tokio::select! {
-            command = inbox.recv() => match command {
-                Some(command) => service.command(command).await,
+            queued = inbox.recv() => match queued {
+                Some(Queued { command, reply, .. }) => {
+                    let answer = service.command(command).await;
+                    if let Some(reply) = reply {
+                        // The asker may have stopped waiting.
+                        let _ = reply.send(answer);
+                    }
+                }
                 None => break,
             },
             () = crate::clock::sleep_until_us(deadline) => { service.apply(Event::Tick).await; }
             () = state.closing.cancelled() => break,
+            () = leadership.lost() => {
+                super::cluster::send_on(&state, &mut inbox);
+                break;
+            }
         }
     }
+    inbox
 }
 
 impl Service {
@@ -93,7 +106,6 @@ impl Service {
                 requested_at_us: request.requested_at_us,
                 on_the_way,
                 done,
-                reply: None,
             };
             Box::pin(self.command(command)).await;
             // Those already there have until the lapse after their arrival, not their accept.
@@ -107,7 +119,7 @@ impl Service {
         }
     }
 
-    async fn command(&mut self, command: Command) {
+    async fn command(&mut self, command: Command) -> Answer {
         match command {
             Command::Available { responder, cell } => {
                 self.apply(Event::Available { responder, cell }).await;
@@ -122,7 +134,6 @@ impl Service {
                 requested_at_us,
                 on_the_way,
                 done,
-                reply,
             } => {
                 let request = Request {
                     incident: incident.id,
@@ -139,15 +150,12 @@ impl Service {
                     done,
                 })
                 .await;
-                if let Some(reply) = reply {
-                    let _ = reply.send(self.dispatcher.request_status(request.incident));
-                }
+                return Answer::Status(self.dispatcher.request_status(request.incident));
             }
             Command::Accept {
                 responder,
                 display_name,
                 incident,
-                reply,
             } => {
                 self.accepting = Some((responder, display_name));
                 self.dispatched = None;
@@ -163,18 +171,14 @@ impl Service {
                     // A repeated accept: already on the way; answer with the row written then.
                     (None, None) => self.row_of(incident, responder).await,
                 };
-                let _ = reply.send(answer);
+                return Answer::Accepted(answer);
             }
-            Command::Decline {
-                responder,
-                incident,
-                reply,
-            } => {
+            Command::Decline { responder, incident } => {
                 let effects = self.apply(Event::Decline { responder, incident }).await;
                 let declined = effects.iter().any(|e| {
                     matches!(e, Effect::WithdrawOffer { responder: r, reason: WithdrawReason::Declined, .. } if *r == responder)
                 });
-                let _ = reply.send(declined);
+                return Answer::Declined(declined);
             }
             // A mark changes the incident page whether or not the request's status changes.
             Command::Arrived { responder, incident } => {
@@ -189,6 +193,7 @@ impl Service {
                 self.apply(Event::Cancel { incident }).await;
             }
         }
+        Answer::Done
     }
 
     /// Applies one event, carries out its effects, tells whoever asked how their requests

@@ -18,7 +18,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::post;
-use tokio::sync::oneshot;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,17 +42,11 @@ pub async fn accept(
 ) -> Result<Json<ObserverView>, ApiError> {
     account.require(Role::Responder)?;
     let incident = find(&state, &id).await?;
-    let (reply, answer) = oneshot::channel();
-    state
+    let answer = state
         .observers
-        .send(Command::Accept {
-            responder: account.0.id,
-            display_name: account.0.username.clone(),
-            incident: incident.id,
-            reply,
-        })
+        .accept(account.0.id, account.0.username.clone(), incident.id)
         .await;
-    match answer.await.map_err(|_| stopped())? {
+    match answer.ok_or_else(stopped)? {
         Ok(row) => Ok(Json(ObserverView::new(&row, account.0.id))),
         Err(Refused::Core(RefuseReason::AlreadyTaken)) => Err(ApiError::conflict(
             "Another responder accepted first: this incident has the observers it asked for.",
@@ -80,16 +73,8 @@ pub async fn decline(
 ) -> Result<StatusCode, ApiError> {
     account.require(Role::Responder)?;
     let incident = find(&state, &id).await?;
-    let (reply, answer) = oneshot::channel();
-    state
-        .observers
-        .send(Command::Decline {
-            responder: account.0.id,
-            incident: incident.id,
-            reply,
-        })
-        .await;
-    if !answer.await.map_err(|_| stopped())? {
+    let declined = state.observers.decline(account.0.id, incident.id).await;
+    if !declined.ok_or_else(stopped)? {
         return Err(ApiError::conflict(
             "There is no offer for you at this incident to decline.",
         ));

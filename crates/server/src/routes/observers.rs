@@ -78,7 +78,7 @@ pub async fn set_availability(
     let responder = account.0.id;
     let on_the_way_to = state.observers.on_the_way_to(responder).map(|i| i.to_string());
     if !body.available {
-        state.observers.send(Command::Unavailable { responder }).await;
+        state.observers.unavailable(responder).await;
         return Ok(Json(AvailabilityView {
             available: false,
             place: None,
@@ -94,7 +94,7 @@ pub async fn set_availability(
         )
     })?;
     let cell = place.cell(state.limits.precision(), "place")?;
-    state.observers.send(Command::Available { responder, cell }).await;
+    state.observers.available(responder, cell).await;
     let ttl_us = state.observers.config.core().availability_ttl_us;
     Ok(Json(AvailabilityView {
         available: true,

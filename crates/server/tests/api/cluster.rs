@@ -13,6 +13,7 @@ use amparo_server::bus::local::LocalBus;
 use amparo_server::bus::nats::NatsBus;
 use amparo_server::bus::{Bus, Membership, Subjects};
 use amparo_server::cluster::lease::Lease;
+use amparo_server::limits::Limits;
 use amparo_server::state::Services;
 use amparo_store::Store;
 use reqwest::{Method, StatusCode};
@@ -39,13 +40,20 @@ pub(crate) async fn nats() -> Bus {
     }
 }
 
-/// A node's services on `bus`, led by `leadership`.
-pub(crate) fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadership) -> Services {
+/// A node's services on `bus`, its attorney line led by `leadership` and its legal observers by
+/// `observer_leadership`.
+pub(crate) fn services_led_by(
+    bus: Bus,
+    cluster: &Subjects,
+    leadership: Leadership,
+    observer_leadership: Leadership,
+) -> Services {
     let (_, base) = settings(1, 15_000, 60_000);
     let membership = Membership {
         bus,
         subjects: cluster.clone(),
         leadership,
+        observer_leadership,
     };
     Services {
         membership,
@@ -54,10 +62,11 @@ pub(crate) fn services_led_by(bus: Bus, cluster: &Subjects, leadership: Leadersh
     }
 }
 
-/// A node's services on `bus`, leading while its sender says `true`.
+/// A node's services on `bus`, leading (both dispatchers) while its sender says `true`.
 pub(crate) fn services_on(bus: Bus, cluster: &Subjects, lead: bool) -> (Services, watch::Sender<bool>) {
     let (leads, held) = watch::channel(lead);
-    (services_led_by(bus, cluster, Leadership::follow(held)), leads)
+    let services = services_led_by(bus, cluster, Leadership::follow(held.clone()), Leadership::follow(held));
+    (services, leads)
 }
 
 /// A store over the fresh PostgreSQL database at `url`.
@@ -78,31 +87,103 @@ pub(crate) fn fresh_cluster() -> Subjects {
 async fn three_nodes_on_nats_share_alerts_offers_signaling_and_progress() {
     postgres::with_fresh_database(|url| async move {
         let store = postgres_store(&url).await;
-        let cluster = fresh_cluster();
-        let (services, lead_a) = services_on(nats().await, &cluster, false);
         let (limits, _) = settings(1, 15_000, 60_000);
-        let a = TestServer::start_full(store, tempfile::tempdir().expect("temp dir"), limits, services).await;
-        let (services, lead_b) = services_on(nats().await, &cluster, false);
-        let b = a.node_with(services).await;
-        let (services, lead_c) = services_on(nats().await, &cluster, true);
-        let c = a.node_with(services).await;
-        across_three_nodes([&a, &b, &c], [lead_a, lead_b, lead_c]).await;
+        let start = |services| TestServer::start_full(store, tempfile::tempdir().expect("temp dir"), limits, services);
+        let ([a, b, c], leads) = three_nodes(nats_buses().await, start, |services| services).await;
+        across_three_nodes([&a, &b, &c], leads).await;
     })
     .await;
 }
 
 #[tokio::test]
 async fn three_nodes_on_the_in_process_bus_do_the_same() {
-    let bus = LocalBus::new();
-    let cluster = fresh_cluster();
-    let (services, lead_a) = services_on(Bus::Local(bus.clone()), &cluster, false);
     let (limits, _) = settings(1, 15_000, 60_000);
-    let a = TestServer::start_with_services(limits, services).await;
-    let (services, lead_b) = services_on(Bus::Local(bus.join()), &cluster, false);
-    let b = a.node_with(services).await;
-    let (services, lead_c) = services_on(Bus::Local(bus.join()), &cluster, true);
-    let c = a.node_with(services).await;
-    across_three_nodes([&a, &b, &c], [lead_a, lead_b, lead_c]).await;
+    let start = |services| TestServer::start_with_services(limits, services);
+    let ([a, b, c], leads) = three_nodes(in_process_buses(), start, |services| services).await;
+    across_three_nodes([&a, &b, &c], leads).await;
+}
+
+/// Three buses on one NATS server.
+pub(crate) async fn nats_buses() -> [Bus; 3] {
+    [nats().await, nats().await, nats().await]
+}
+
+/// Three nodes' handles on one in-process bus, all joined before any node starts (a node alone
+/// at its start listens to nobody).
+pub(crate) fn in_process_buses() -> [Bus; 3] {
+    let bus = LocalBus::new();
+    [Bus::Local(bus.join()), Bus::Local(bus.join()), Bus::Local(bus)]
+}
+
+/// Three nodes of one deployment on `buses`, C leading both dispatchers (each node's sender says
+/// whether it leads): A started by `start`, B and C beside it; `shape` finishes each node's
+/// services.
+pub(crate) async fn three_nodes<Start, Started>(
+    [bus_a, bus_b, bus_c]: [Bus; 3],
+    start: Start,
+    shape: fn(Services) -> Services,
+) -> ([TestServer; 3], [watch::Sender<bool>; 3])
+where
+    Start: FnOnce(Services) -> Started,
+    Started: std::future::Future<Output = TestServer>,
+{
+    let cluster = fresh_cluster();
+    let (services_a, lead_a) = services_on(bus_a, &cluster, false);
+    let (services_b, lead_b) = services_on(bus_b, &cluster, false);
+    let (services_c, lead_c) = services_on(bus_c, &cluster, true);
+    let a = start(shape(services_a)).await;
+    let b = a.node_with(shape(services_b)).await;
+    let c = a.node_with(shape(services_c)).await;
+    ([a, b, c], [lead_a, lead_b, lead_c])
+}
+
+/// A node that campaigns for a lease: its server, its view of the lease, and what stops its
+/// campaign.
+pub(crate) type Campaigner = (TestServer, Leadership, CancellationToken);
+
+/// Three nodes over `store` (one PostgreSQL database) on NATS, each campaigning for `lease`
+/// with services `led` makes from its campaign; once one holds the lease: that one, and the
+/// other two.
+pub(crate) async fn campaigning(
+    store: Arc<dyn Store>,
+    limits: Limits,
+    lease: &'static str,
+    led: impl Fn(Bus, &Subjects, Leadership) -> Services,
+) -> (Campaigner, Vec<Campaigner>) {
+    let cluster = fresh_cluster();
+    let mut nodes: Vec<Campaigner> = Vec::new();
+    for name in ["a", "b", "c"] {
+        let stop = CancellationToken::new();
+        let leadership = Leadership::campaign(Lease::new(store.clone(), lease, name), stop.clone());
+        let services = led(nats().await, &cluster, leadership.clone());
+        let server = match nodes.first() {
+            None => {
+                TestServer::start_full(
+                    store.clone(),
+                    tempfile::tempdir().expect("temp dir"),
+                    limits.clone(),
+                    services,
+                )
+                .await
+            }
+            Some((first, _, _)) => first.node_with(services).await,
+        };
+        nodes.push((server, leadership, stop));
+    }
+    let leader = eventually(WAIT, || async { nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+    assert!(leader, "exactly one node takes the lease");
+    let at = nodes.iter().position(|(_, lead, _)| lead.held()).expect("a leader");
+    let leader = nodes.remove(at);
+    (leader, nodes)
+}
+
+/// Stops the lease holder as a node dies (its server closes and its session gives the lease up)
+/// and waits until one of `survivors` takes the lease.
+pub(crate) async fn stop_the_leader((server, _, stop): Campaigner, survivors: &[Campaigner]) {
+    stop.cancel();
+    drop(server);
+    let took_over = eventually(WAIT, || async { survivors.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+    assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
 }
 
 /// The dispatcher is on C. The member starts on A, the attorney is on duty on B, the member's
@@ -365,35 +446,13 @@ async fn chunks_stored_on_one_node_reset_the_silence_watch_of_the_node_that_aler
 async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_goes_on() {
     postgres::with_fresh_database(|url| async move {
         let store = postgres_store(&url).await;
-        let cluster = fresh_cluster();
-        let campaign = |name: &'static str| {
-            let (store, cluster) = (store.clone(), cluster.clone());
-            async move {
-                let stop = CancellationToken::new();
-                let lease = Lease::new(store, DISPATCHER_LEASE, name);
-                let leadership = Leadership::campaign(lease, stop.clone());
-                let services = services_led_by(nats().await, &cluster, leadership.clone());
-                (services, leadership, stop)
-            }
-        };
-        let (services, lead_a, stop_a) = campaign("a").await;
         let (limits, _) = settings(1, 15_000, 60_000);
-        let a = TestServer::start_full(store.clone(), tempfile::tempdir().expect("temp dir"), limits, services).await;
-        let (services, lead_b, stop_b) = campaign("b").await;
-        let b = a.node_with(services).await;
-        let (services, lead_c, stop_c) = campaign("c").await;
-        let c = a.node_with(services).await;
-        let leads = [&lead_a, &lead_b, &lead_c];
-        let leader = eventually(WAIT, || async { leads.iter().filter(|l| l.held()).count() == 1 }).await;
-        assert!(leader, "exactly one node takes the lease");
-
-        let org = organization(&a).await;
-        let lawyer = attorney(&a, &org, "Ana Ruiz").await;
+        let led = |bus, cluster: &Subjects, lead: Leadership| services_led_by(bus, cluster, lead.clone(), lead);
+        let (leader, survivors) = campaigning(store.clone(), limits, DISPATCHER_LEASE, led).await;
         // The attorney and the members use the two nodes that keep running; the leader stops.
-        let mut nodes = vec![(a, lead_a, stop_a), (b, lead_b, stop_b), (c, lead_c, stop_c)];
-        let at = nodes.iter().position(|(_, lead, _)| lead.held()).expect("a leader");
-        let (dying, _, stop_dying) = nodes.remove(at);
-        let (one, two) = (&nodes[0].0, &nodes[1].0);
+        let (one, two) = (&survivors[0].0, &survivors[1].0);
+        let org = organization(one).await;
+        let lawyer = attorney(one, &org, "Ana Ruiz").await;
         let mut lawyer_live = on_duty(one, &lawyer).await;
         let first = two.start_encounter(&org.member.token).await;
         let offer = lawyer_live
@@ -413,14 +472,7 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
         .await;
         assert!(recorded, "the request's call record is stored");
 
-        // The leader's node stops: its server closes and its session gives the lease up.
-        stop_dying.cancel();
-        drop(dying);
-        let took_over = eventually(WAIT, || async {
-            nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1
-        })
-        .await;
-        assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
+        stop_the_leader(leader, &survivors).await;
 
         // The waiting request is picked up from the store and rung again; a new one rings too.
         let offer = lawyer_live
@@ -438,7 +490,7 @@ async fn when_the_dispatchers_node_stops_another_takes_the_lease_and_the_line_go
             .await
             .expect("a new request, rung after the takeover");
         assert_eq!(rung["encounter"], second.as_str());
-        for (_, _, stop) in &nodes {
+        for (_, _, stop) in &survivors {
             stop.cancel();
         }
     })

@@ -7,6 +7,7 @@ mod audit;
 mod billing;
 mod bundle;
 mod cluster;
+mod cluster_observers;
 mod contacts;
 mod dispatcher_death;
 mod duty_hours;

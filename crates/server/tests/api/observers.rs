@@ -19,7 +19,7 @@ const PILSEN: (f64, f64) = (41.85712, -87.6563);
 const QUIET: Duration = Duration::from_millis(400);
 const SOON: Duration = Duration::from_secs(5);
 
-fn limits() -> Limits {
+pub(crate) fn limits() -> Limits {
     Limits {
         anonymous_requests_per_minute: 10_000,
         reports_per_hour: 1_000,
@@ -36,7 +36,7 @@ fn services(config: ObserverConfig) -> Services {
 }
 
 /// Three at once, a minute to answer, at most three steps away.
-fn config() -> ObserverConfig {
+pub(crate) fn config() -> ObserverConfig {
     ObserverConfig {
         max_distance_cells: 3,
         ..ObserverConfig::default()
@@ -48,14 +48,14 @@ async fn start(config: ObserverConfig) -> TestServer {
 }
 
 /// The incident's cell, and one exactly `steps` grid steps from it.
-fn here() -> Cell {
+pub(crate) fn here() -> Cell {
     Precision::new(8)
         .expect("resolution")
         .cell_of(PILSEN.0, PILSEN.1)
         .expect("cell")
 }
 
-fn away(steps: u32) -> Cell {
+pub(crate) fn away(steps: u32) -> Cell {
     here()
         .disk(steps)
         .into_iter()
@@ -63,14 +63,14 @@ fn away(steps: u32) -> Cell {
         .expect("a cell that far")
 }
 
-struct Responder {
-    token: String,
-    id: String,
-    username: String,
-    live: LiveSocket,
+pub(crate) struct Responder {
+    pub(crate) token: String,
+    pub(crate) id: String,
+    pub(crate) username: String,
+    pub(crate) live: LiveSocket,
 }
 
-async fn responder(server: &TestServer) -> Responder {
+pub(crate) async fn responder(server: &TestServer) -> Responder {
     let (token, id) = server.member().await;
     server
         .store
@@ -104,13 +104,13 @@ async fn available(server: &TestServer, token: &str, at: Cell) -> reqwest::Respo
         .expect("availability")
 }
 
-async fn make_available(server: &TestServer, r: &Responder, at: Cell) {
+pub(crate) async fn make_available(server: &TestServer, r: &Responder, at: Cell) {
     let response = available(server, &r.token, at).await;
     assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
 }
 
 /// A member's report at Pilsen, verified by `verifier`: the incident's id.
-async fn incident(server: &TestServer, verifier: &str) -> String {
+pub(crate) async fn incident(server: &TestServer, verifier: &str) -> String {
     let (reporter, _) = server.member().await;
     let report = server
         .post_json(
@@ -134,7 +134,7 @@ async fn incident(server: &TestServer, verifier: &str) -> String {
     verified["id"].as_str().expect("incident id").to_owned()
 }
 
-async fn ask(server: &TestServer, token: &str, incident: &str, observers: u32) -> reqwest::Response {
+pub(crate) async fn ask(server: &TestServer, token: &str, incident: &str, observers: u32) -> reqwest::Response {
     server
         .post_json(
             &format!("/api/v1/incidents/{incident}/observers"),
@@ -144,7 +144,7 @@ async fn ask(server: &TestServer, token: &str, incident: &str, observers: u32) -
         .await
 }
 
-async fn answer(server: &TestServer, token: &str, incident: &str, what: &str) -> reqwest::Response {
+pub(crate) async fn answer(server: &TestServer, token: &str, incident: &str, what: &str) -> reqwest::Response {
     server
         .post_json(
             &format!("/api/v1/incidents/{incident}/observers/{what}"),
@@ -154,7 +154,7 @@ async fn answer(server: &TestServer, token: &str, incident: &str, what: &str) ->
         .await
 }
 
-async fn observers(server: &TestServer, token: &str, incident: &str) -> Value {
+pub(crate) async fn observers(server: &TestServer, token: &str, incident: &str) -> Value {
     let response = server
         .request(
             Method::GET,
@@ -168,13 +168,13 @@ async fn observers(server: &TestServer, token: &str, incident: &str) -> Value {
     response.json().await.expect("observers json")
 }
 
-async fn offered(r: &mut Responder, incident: &str) -> Value {
+pub(crate) async fn offered(r: &mut Responder, incident: &str) -> Value {
     let offer = r.live.next_of("observer_offer", SOON).await.expect("an offer");
     assert_eq!(offer["incident"], incident);
     offer
 }
 
-async fn not_offered(r: &mut Responder) {
+pub(crate) async fn not_offered(r: &mut Responder) {
     assert!(
         r.live.next_of("observer_offer", QUIET).await.is_none(),
         "no offer for this responder"
