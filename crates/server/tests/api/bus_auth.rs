@@ -204,3 +204,87 @@ fn credentials_file(dir: &Path, name: &str, account: &KeyPair) -> String {
     .expect("creds");
     path.display().to_string()
 }
+
+#[tokio::test]
+async fn nats_over_tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (ca, cert, key) = private_ca_and_server_certificate(dir.path());
+    let server = NatsServer::start(&["--tls", "--tlscert", &cert, "--tlskey", &key]);
+    let url = format!("tls://{}", server.address);
+    let settings = BusSettings {
+        ca_file: ca,
+        ..BusSettings::default()
+    };
+    let here = open::open(&url, &settings).await.expect("TLS with the private CA");
+    let there = open::open(&url, &settings).await.expect("TLS with the private CA");
+    bus_contract(here, there).await;
+
+    // Without the CA, the server's certificate is checked against the system's roots: refused.
+    let refused = open::open(&url, &BusSettings::default())
+        .await
+        .expect_err("an unknown CA");
+    assert!(refused.to_string().contains("bus_url"), "{refused}");
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made by `openssl`: (CA, certificate, key)
+/// file paths.
+fn private_ca_and_server_certificate(dir: &Path) -> (String, String, String) {
+    let file = |name: &str| dir.join(name).display().to_string();
+    let (ca, ca_key, csr, cert, key, ext) = (
+        file("ca.pem"),
+        file("ca.key"),
+        file("server.csr"),
+        file("server.pem"),
+        file("server.key"),
+        file("server.ext"),
+    );
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("extensions");
+    let new_p256_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl(&[
+        &["req", "-x509", "-days", "1", "-subj", "/CN=amparo test CA"],
+        &new_p256_key[..],
+        &["-keyout", &ca_key, "-out", &ca],
+    ]);
+    openssl(&[
+        &["req", "-subj", "/CN=127.0.0.1"],
+        &new_p256_key[..],
+        &["-keyout", &key, "-out", &csr],
+    ]);
+    openssl(&[&[
+        "x509",
+        "-req",
+        "-days",
+        "1",
+        "-CAcreateserial",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-out",
+        &cert,
+        "-extfile",
+        &ext,
+    ]]);
+    (ca, cert, key)
+}
+
+/// Runs `openssl` with these arguments (given in pieces); panics with its error if it fails.
+fn openssl(pieces: &[&[&str]]) {
+    let args = pieces.concat();
+    let made = std::process::Command::new("openssl")
+        .args(&args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        made.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
