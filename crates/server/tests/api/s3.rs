@@ -55,6 +55,24 @@ pub(crate) fn recording_of(upload: &str) -> RecordingId {
         .expect("a recording id")
 }
 
+/// One answer of the recording's media from byte `from`, as a follower reads it.
+pub(crate) async fn media_from(
+    server: &TestServer,
+    token: &str,
+    encounter: &str,
+    recording: RecordingId,
+    from: usize,
+) -> bytes::Bytes {
+    let path = format!("/api/v1/encounters/{encounter}/recordings/{recording}/media?from={from}");
+    let response = server
+        .request(Method::GET, &path, Some(token))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.bytes().await.expect("media")
+}
+
 pub(crate) async fn bundle_verifies(server: &TestServer, token: &str, encounter: &str) -> Vec<u8> {
     let response = server
         .request(
@@ -99,14 +117,8 @@ async fn uploads_stream_and_export_from_s3() {
 
     // Following: the bytes as they arrived, read back from S3, from an offset too.
     for from in [0, 100_000] {
-        let path = format!("/api/v1/encounters/{encounter}/recordings/{recording}/media?from={from}");
-        let response = server
-            .request(Method::GET, &path, Some(&token))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.bytes().await.expect("media").to_vec(), media[from..]);
+        let followed = media_from(&server, &token, &encounter, recording, from).await;
+        assert_eq!(followed.to_vec(), media[from..]);
     }
 
     server.end_encounter(&token, &encounter).await;

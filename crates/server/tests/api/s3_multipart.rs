@@ -11,7 +11,7 @@
 
 use crate::harness::{TestServer, bundle_media, test_services};
 use crate::s3::s3fs::S3Fs;
-use crate::s3::{bundle_verifies, noise, recording_of, sha256};
+use crate::s3::{bundle_verifies, media_from, noise, recording_of, sha256};
 use amparo_server::blobs::put::{MULTIPART_FROM, PART_SIZE, put_object};
 use amparo_server::limits::Limits;
 use amparo_store::{Store, chunk_blob_key};
@@ -23,7 +23,7 @@ use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, ObjectStoreExt,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, UploadPart,
 };
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use std::sync::Arc;
 
 #[tokio::test]
@@ -67,14 +67,7 @@ async fn large_chunks_go_up_in_parts_and_small_ones_in_one_put() {
     let mut followed = Vec::new();
     while followed.len() < media.len() {
         let from = followed.len();
-        let path = format!("/api/v1/encounters/{encounter}/recordings/{recording}/media?from={from}");
-        let response = server
-            .request(Method::GET, &path, Some(&token))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(response.status(), StatusCode::OK);
-        let bytes = response.bytes().await.expect("media");
+        let bytes = media_from(&server, &token, &encounter, recording, from).await;
         assert!(!bytes.is_empty(), "no bytes from {from}");
         followed.extend_from_slice(&bytes);
     }
