@@ -7,7 +7,7 @@ use amparo_server::alerts::AlertSettings;
 use amparo_server::attorney::settings::{DispatchConfig, MetricsSettings, TurnSettings};
 use amparo_server::blobs::{BlobLocation, S3Settings};
 use amparo_server::bus::Subjects;
-use amparo_server::bus::open::BusLocation;
+use amparo_server::bus::open::{BusLocation, BusSettings};
 use amparo_server::limits::{Limits, LogSettings};
 use amparo_server::observers::settings::ObserverConfig;
 use amparo_server::plans::PlanSettings;
@@ -24,13 +24,14 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG: &str = include_str!("../amparo.example.toml");
 
 /// The top-level keys of [`Settings`], as environment variables name them after `AMPARO_`.
-const SECTIONS: [&str; 17] = [
+const SECTIONS: [&str; 18] = [
     "listen",
     "data_dir",
     "database_url",
     "blob_url",
     "bus_url",
     "bus_cluster",
+    "bus",
     "s3",
     "log",
     "limits",
@@ -44,7 +45,9 @@ const SECTIONS: [&str; 17] = [
     "observers",
 ];
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Debug` shows no secret: the URLs' passwords and tokens are redacted, and the sections'
+/// secrets are redacted by their own `Debug`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub listen: String,
@@ -59,6 +62,8 @@ pub struct Settings {
     /// This deployment's name on the bus (every subject starts `amparo.<bus_cluster>.`), so
     /// deployments sharing a NATS server stay apart.
     pub bus_cluster: String,
+    /// `[bus]`: a NATS credentials file and a private CA, beyond what `bus_url` says.
+    pub bus: BusSettings,
     /// How to reach the S3 store (secrets redacted in `Debug`); empty values from `AWS_*`.
     pub s3: S3Settings,
     pub log: LogSettings,
@@ -83,6 +88,7 @@ impl Default for Settings {
             blob_url: String::new(),
             bus_url: String::new(),
             bus_cluster: "main".to_owned(),
+            bus: BusSettings::default(),
             s3: S3Settings::default(),
             log: LogSettings::default(),
             limits: Limits::default(),
@@ -95,6 +101,31 @@ impl Default for Settings {
             rapid: RapidSettings::default(),
             observers: ObserverConfig::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &crate::run::redact(&self.database_url))
+            .field("blob_url", &self.blob_url)
+            .field("bus_url", &amparo_server::bus::address::redacted(&self.bus_url))
+            .field("bus_cluster", &self.bus_cluster)
+            .field("bus", &self.bus)
+            .field("s3", &self.s3)
+            .field("log", &self.log)
+            .field("limits", &self.limits)
+            .field("alerts", &self.alerts)
+            .field("plans", &self.plans)
+            .field("billing", &self.billing)
+            .field("dispatch", &self.dispatch)
+            .field("turn", &self.turn)
+            .field("metrics", &self.metrics)
+            .field("rapid", &self.rapid)
+            .field("observers", &self.observers)
+            .finish()
     }
 }
 
@@ -136,7 +167,7 @@ pub fn load(file: Option<&Path>, flags: &ServeFlags) -> anyhow::Result<Settings>
     }
     // Refused now, with the setting's name, rather than when the first chunk arrives.
     BlobLocation::parse(&settings.blob_url)?;
-    BusLocation::parse(&settings.bus_url)?;
+    BusLocation::with_settings(&settings.bus_url, &settings.bus)?;
     Subjects::new(&settings.bus_cluster)?;
     anyhow::ensure!(
         (1..=1000).contains(&settings.log.checkpoint_interval_ms),
@@ -252,6 +283,27 @@ mod tests {
             };
             let refused = load(None, &flags).expect_err("an unknown scheme");
             assert!(format!("{refused:#}").contains("nats://"), "{refused:#}");
+            jail.set_env("AMPARO_BUS_URL", "nats://amparo:s3cret@10.0.0.5:4222");
+            jail.set_env("AMPARO_BUS__CREDENTIALS_FILE", "/etc/amparo/nats.creds");
+            let refused = load(None, &ServeFlags::default()).expect_err("two ways to authenticate");
+            assert!(format!("{refused:#}").contains("credentials_file"), "{refused:#}");
+            assert!(!format!("{refused:#}").contains("s3cret"), "{refused:#}");
+            jail.set_env("AMPARO_BUS_URL", "nats://10.0.0.5:4222");
+            jail.set_env("AMPARO_BUS__CA_FILE", "/etc/amparo/nats-ca.pem");
+            jail.set_env("AMPARO_DATABASE_URL", "postgres://amparo:pg-s3cret@db/amparo");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            assert_eq!(settings.bus.credentials_file, "/etc/amparo/nats.creds");
+            assert_eq!(settings.bus.ca_file, "/etc/amparo/nats-ca.pem");
+            assert_eq!(
+                settings.bus_url, "nats://10.0.0.5:4222",
+                "bus_url is not read as [bus] url"
+            );
+            jail.set_env("AMPARO_BUS__CREDENTIALS_FILE", "");
+            jail.set_env("AMPARO_BUS_URL", "nats://t0ken-s3cret@10.0.0.5:4222");
+            let settings = load(None, &ServeFlags::default()).map_err(|e| e.to_string())?;
+            let shown = format!("{settings:?}");
+            assert!(!shown.contains("s3cret"), "Debug shows a secret: {shown}");
+            assert!(shown.contains("nats://***@10.0.0.5:4222"), "{shown}");
             jail.set_env("AMPARO_BUS_CLUSTER", "city.a");
             let refused = load(None, &ServeFlags::default()).expect_err("a dot in the cluster's name");
             assert!(format!("{refused:#}").contains("bus_cluster"), "{refused:#}");

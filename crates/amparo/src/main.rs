@@ -5,7 +5,9 @@
 //! - [`config`]: layered settings (defaults, then the config file, then `AMPARO_*`, then flags)
 //!   and the documented default file `amparo config` prints.
 //! - [`run`]: assembling a server from settings: store by URL scheme, media, the log key.
-//! - [`keyfile`]: the log's signing key in the data directory.
+//! - [`keyfile`]: the key files in the data directory (log, Web Push), read or made.
+//! - [`shared_keys`]: the keys every node of a deployment shares, checked against the store's
+//!   fingerprints before a node serves.
 //! - [`admin`]: operator commands that work on the store directly; [`admin_plans`] those for
 //!   organizations and plan periods.
 //! - [`migrate`]: `migrate-store`, a single node's SQLite and media copied into PostgreSQL and S3,
@@ -18,6 +20,7 @@ mod config;
 mod keyfile;
 mod migrate;
 mod run;
+mod shared_keys;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,9 +1,8 @@
 //! Builds a running server from settings.
 
 use crate::config::Settings;
-use crate::keyfile;
+use crate::shared_keys;
 use amparo_server::alerts::fanout::Alerts;
-use amparo_server::alerts::seal::MessageKey;
 use amparo_server::alerts::webpush::WebPush;
 use amparo_server::attorney::LineSettings;
 use amparo_server::blobs;
@@ -65,7 +64,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     // A chunk is acknowledged only once its bytes would survive a power cut (see `blobs::open`).
     let blobs = blobs::open(&settings.blob_url, &settings.s3, &settings.data_dir).context("opening the media store")?;
-    let key = Arc::new(keyfile::load_or_create(&settings.data_dir, &settings.log.origin)?);
+    // Before listening: a node whose keys are not the deployment's must not serve at all.
+    let keys = shared_keys::settle(store.as_ref(), &settings.data_dir, &settings.log.origin).await?;
+    let key = Arc::new(keys.log);
     // Bound before the log starts: a node that takes the sequencer's lease advertises where it
     // listens, and other nodes may forward to it at once.
     let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -80,11 +81,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (log, log_tasks) = Log::start_node(store.clone(), key, log_config, stop_log.clone())
         .await
         .context("starting the log")?;
-    let vapid = keyfile::load_or_create_vapid(&settings.data_dir)?;
-    let web_push = WebPush::new(vapid, &settings.alerts.push)?;
-    let message_key = MessageKey::load_or_create(&settings.data_dir)
-        .with_context(|| format!("the prepared messages' key in {}", settings.data_dir.display()))?;
-    let alerts = Alerts::new(&settings.alerts, message_key, &format!("http://{}", settings.listen))?;
+    let web_push = WebPush::new(keys.push, &settings.alerts.push)?;
+    let alerts = Alerts::new(&settings.alerts, keys.messages, &format!("http://{}", settings.listen))?;
     let membership = join_deployment(&settings, &store, &stop_log).await?;
     let services = Services {
         alerts,
@@ -137,7 +135,7 @@ async fn join_deployment(
     store: &Arc<dyn Store>,
     stop: &CancellationToken,
 ) -> anyhow::Result<Membership> {
-    let bus = amparo_server::bus::open::open(&settings.bus_url)
+    let bus = amparo_server::bus::open::open(&settings.bus_url, &settings.bus)
         .await
         .context("opening the bus (bus_url)")?;
     let subjects = Subjects::new(&settings.bus_cluster)?;

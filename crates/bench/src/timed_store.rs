@@ -155,6 +155,12 @@ impl Store for TimedStore {
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
         self.inner.lease_holder(name).await
     }
+    async fn deployment_key(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.inner.deployment_key(name).await
+    }
+    async fn claim_deployment_key(&self, name: &str, fingerprint: &str) -> Result<String, StoreError> {
+        self.inner.claim_deployment_key(name, fingerprint).await
+    }
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {
         self.inner.record_access(access).await
     }

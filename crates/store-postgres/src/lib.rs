@@ -28,6 +28,8 @@
 //!   under the report row's lock, and marked shareable with the responder's action logged.
 //! - `leases`: leases as session-level advisory locks on a connection of their own, checked every
 //!   second; the last holder's note in the `leases` table.
+//! - `deployment_keys`: the fingerprints of the key files every node shares, recorded by the first
+//!   node to start and checked by every other.
 //! - `rapid_erase`: a reporter deleting their report or photo, and the purge of rejected and
 //!   expired reports' photos; each returns the photos removed, for their bytes.
 //! - `convert`: PostgreSQL's errors in the store's vocabulary (the value conversions every
@@ -50,6 +52,7 @@ mod billing;
 mod calls;
 mod contacts;
 mod convert;
+mod deployment_keys;
 mod encounters;
 mod households;
 mod invitations;
@@ -228,6 +231,12 @@ impl Store for PostgresStore {
     }
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
         leases::holder(self, name).await
+    }
+    async fn deployment_key(&self, name: &str) -> Result<Option<String>, StoreError> {
+        deployment_keys::fingerprint(self, name).await
+    }
+    async fn claim_deployment_key(&self, name: &str, fingerprint: &str) -> Result<String, StoreError> {
+        deployment_keys::claim(self, name, fingerprint).await
     }
 
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {

@@ -29,6 +29,8 @@
 //! - `rapid_photos`: report photos' rows (the bytes are in object storage), capped per report in
 //!   the adding transaction, and marked shareable with the responder's action logged.
 //! - `leases`: leases held by this process (one node: nothing else to exclude), never lost.
+//! - `deployment_keys`: the fingerprints of the server's key files, recorded on first start and
+//!   checked on every start after (a replaced key file is refused).
 //! - `rapid_erase`: a reporter deleting their report or photo, and the purge of rejected and
 //!   expired reports' photos; each returns the photos removed, for their bytes.
 //! - `group_commit`: small writes (an encounter's insert, a call record, a duty span) committed
@@ -54,6 +56,7 @@ mod billing;
 mod calls;
 mod contacts;
 mod convert;
+mod deployment_keys;
 mod encounters;
 mod group_commit;
 mod households;
@@ -335,6 +338,12 @@ impl Store for SqliteStore {
     }
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
         Ok(self.leases.holder(name))
+    }
+    async fn deployment_key(&self, name: &str) -> Result<Option<String>, StoreError> {
+        deployment_keys::fingerprint(self, name).await
+    }
+    async fn claim_deployment_key(&self, name: &str, fingerprint: &str) -> Result<String, StoreError> {
+        deployment_keys::claim(self, name, fingerprint).await
     }
 
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError> {

@@ -38,6 +38,7 @@
 //!   observer sent once, marks only forward, the audit log (issue 6).
 //! - `leases`: a lease held once per name, its holder's note, given up on drop ([`take_within`]
 //!   tries until a lease is free, for backend tests of takeover).
+//! - `deployment_keys`: the shared keys' fingerprints, the first claim kept (also under a race).
 //! - `bench`: [`append_rate`], a micro benchmark of `append_batch` for any backend (not a check).
 
 mod accounts;
@@ -47,6 +48,7 @@ mod bench;
 mod calls;
 mod checkpoints;
 mod contacts;
+mod deployment_keys;
 mod encounters;
 mod erase;
 mod households;
@@ -79,6 +81,7 @@ pub use checkpoints::checkpoints_are_immutable_and_found_by_index;
 pub use contacts::{
     contacts_round_trip_and_belong_to_one_account, detentions_are_marked_once, the_contact_limit_holds_under_a_race,
 };
+pub use deployment_keys::deployment_keys_keep_the_first_fingerprint;
 pub use encounters::{
     access_log_is_oldest_first, attorneys_assignment_is_idempotent, encounters_end_once,
     encounters_round_trip_newest_first,
@@ -168,6 +171,7 @@ checks![
     frontier_rebuilds_after_many_batches,
     checkpoints_are_immutable_and_found_by_index,
     leases_are_held_once_and_given_up_on_drop,
+    deployment_keys_keep_the_first_fingerprint,
     // Households (issue 5)
     households_invite_accept_remove_and_leave,
     invitations_expire_and_are_used_once,

@@ -187,6 +187,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// may have lost the lease or died since: ask again when it does not answer as the holder.
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, StoreError>;
 
+    // --- the deployment's shared keys (see `amparo::shared_keys`) ---
+
+    /// The fingerprint recorded for the shared key `name` (a key file every node of the
+    /// deployment must hold a copy of), if a node recorded one.
+    async fn deployment_key(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Records `fingerprint` for the shared key `name` unless one is recorded already, and
+    /// returns the one recorded: this one, or the earlier one. Nodes starting at once agree on
+    /// the first; a recorded fingerprint never changes.
+    async fn claim_deployment_key(&self, name: &str, fingerprint: &str) -> Result<String, StoreError>;
+
     // --- chain of custody ---
 
     async fn record_access(&self, access: &AccessRecord) -> Result<(), StoreError>;

@@ -8,9 +8,11 @@
 
 use super::AT_ONCE;
 use super::progress::Progress;
+use amparo_server::blobs::put_object;
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use std::sync::Arc;
 
 /// What the media copy did.
 #[derive(Debug, Default)]
@@ -30,7 +32,7 @@ pub async fn count(from: &dyn ObjectStore) -> anyhow::Result<u64> {
         .context("listing the node's media directory")
 }
 
-pub async fn copy_all(from: &dyn ObjectStore, to: &dyn ObjectStore, total: u64) -> anyhow::Result<MediaCopied> {
+pub async fn copy_all(from: &dyn ObjectStore, to: &Arc<dyn ObjectStore>, total: u64) -> anyhow::Result<MediaCopied> {
     let mut progress = Progress::start("media objects", total);
     let mut copied = MediaCopied::default();
     let mut results = from
@@ -53,7 +55,11 @@ pub async fn copy_all(from: &dyn ObjectStore, to: &dyn ObjectStore, total: u64) 
 }
 
 /// The bytes sent, or `None` when the target already held the object.
-async fn copy_one(object: &ObjectMeta, from: &dyn ObjectStore, to: &dyn ObjectStore) -> anyhow::Result<Option<u64>> {
+async fn copy_one(
+    object: &ObjectMeta,
+    from: &dyn ObjectStore,
+    to: &Arc<dyn ObjectStore>,
+) -> anyhow::Result<Option<u64>> {
     let key = &object.location;
     match to.head(key).await {
         Ok(there) if there.size == object.size => return Ok(None),
@@ -66,7 +72,8 @@ async fn copy_one(object: &ObjectMeta, from: &dyn ObjectStore, to: &dyn ObjectSt
     let found = from.get(key).await.with_context(reading)?;
     let bytes = found.bytes().await.with_context(reading)?;
     let size = bytes.len() as u64;
-    to.put(key, PutPayload::from(bytes))
+    // Large objects in parts (`blobs::put`), as the node writes them.
+    put_object(to, key, bytes)
         .await
         .with_context(|| format!("writing {key} to the target bucket"))?;
     Ok(Some(size))

@@ -84,7 +84,7 @@ pub async fn run(settings: Settings, sqlite: Option<PathBuf>) -> anyhow::Result<
 
     println!("3/5 Copying the media");
     let bucket = blobs::open(&settings.blob_url, &settings.s3, data_dir).context("opening the target bucket")?;
-    copy_media(&settings, bucket.as_ref()).await?;
+    copy_media(&settings, &bucket).await?;
 
     println!("4/5 Copying the rows (one transaction)");
     if copied_before {
@@ -156,7 +156,7 @@ async fn earlier_copy(source: &mut Source, pool: &PgPool, plans: &[tables::Table
     Ok(true)
 }
 
-async fn copy_media(settings: &Settings, bucket: &dyn ObjectStore) -> anyhow::Result<()> {
+async fn copy_media(settings: &Settings, bucket: &Arc<dyn ObjectStore>) -> anyhow::Result<()> {
     let media = settings.data_dir.join("media");
     if !media.is_dir() {
         println!("  no media directory at {}: nothing to copy", media.display());

@@ -66,6 +66,7 @@ pub const TABLES: &[Table] = &[
     table("report_photos"),
     table("observer_requests"),
     table("observer_dispatches"),
+    table("deployment_keys"),
 ];
 
 /// PostgreSQL tables with no SQLite counterpart, not copied: `log_size` is derived from the log's

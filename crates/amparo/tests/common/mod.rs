@@ -41,15 +41,7 @@ impl Amparo {
 
     /// [`Amparo::spawn`] with more settings, as `AMPARO_*` environment variables.
     pub fn spawn_with(data_dir: &Path, settings: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_amparo"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            // Tests drive many chunks per second from one account; the defaults suit people.
-            .env("AMPARO_LIMITS__ACCOUNT_REQUESTS_PER_SECOND", "100000")
-            .env("AMPARO_LIMITS__ACCOUNT_BURST", "100000")
-            .env("AMPARO_LIMITS__ANONYMOUS_REQUESTS_PER_MINUTE", "100000")
-            .envs(settings.iter().copied())
+        let mut child = serve_command(data_dir, settings)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -210,6 +202,65 @@ impl Amparo {
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )
     }
+}
+
+/// `amparo serve` on a free port over `data_dir`, with more settings as `AMPARO_*` variables.
+fn serve_command(data_dir: &Path, settings: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_amparo"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        // Tests drive many chunks per second from one account; the defaults suit people.
+        .env("AMPARO_LIMITS__ACCOUNT_REQUESTS_PER_SECOND", "100000")
+        .env("AMPARO_LIMITS__ACCOUNT_BURST", "100000")
+        .env("AMPARO_LIMITS__ANONYMOUS_REQUESTS_PER_MINUTE", "100000")
+        .envs(settings.iter().copied());
+    command
+}
+
+/// Runs `amparo serve` as [`Amparo::spawn_with`] would, for a start that must be refused: waits
+/// (at most `within`) for it to exit, and returns what it wrote to standard error. Panics if it
+/// exits successfully, starts listening, or is still running after `within`.
+pub fn refused_start(data_dir: &Path, settings: &[(&str, &str)], within: std::time::Duration) -> String {
+    use std::io::Read;
+    let mut child = serve_command(data_dir, settings)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("amparo starts");
+    let deadline = std::time::Instant::now() + within;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for amparo") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("amparo serve was still running after {within:?}: it was meant to refuse to start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(!status.success(), "amparo serve exited successfully; stderr:\n{stderr}");
+    assert!(
+        !stdout.contains("amparo listening on"),
+        "amparo serve listened before refusing: {stdout}\n{stderr}"
+    );
+    stderr
 }
 
 impl Drop for Amparo {

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -50,6 +50,14 @@ impl MessageKey {
     /// Reads `<dir>/messages.key`, creating it (mode 0600) on first start. Losing this file makes
     /// every stored prepared message unreadable: back it up with the log key.
     pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
+        match Self::load(dir)? {
+            Some(key) => Ok(key),
+            None => Self::create(dir),
+        }
+    }
+
+    /// Reads `<dir>/messages.key`; `None` if there is no such file.
+    pub fn load(dir: &Path) -> std::io::Result<Option<Self>> {
         let path = dir.join(KEY_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
@@ -59,21 +67,34 @@ impl MessageKey {
                         format!("{} is not a 32-byte key", path.display()),
                     )
                 })?;
-                Ok(Self(bytes.into()))
+                Ok(Some(Self(bytes.into())))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::generate();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&path)?;
-                file.write_all(key.0.as_slice())?;
-                file.sync_all()?;
-                Ok(key)
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Creates `<dir>/messages.key` (mode 0600) with a new key; refuses to replace one.
+    pub fn create(dir: &Path) -> std::io::Result<Self> {
+        let key = Self::generate();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(dir.join(KEY_FILE))?;
+        file.write_all(key.0.as_slice())?;
+        file.sync_all()?;
+        Ok(key)
+    }
+
+    /// Names this key without revealing it, to check that every node of a deployment holds the
+    /// same one: a labelled SHA-256 of a random 256-bit key, hex. Its own label, so it equals no
+    /// other hash made of the key.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"amparo messages.key fingerprint v1\n");
+        hasher.update(self.0.as_slice());
+        hex::encode(hasher.finalize())
     }
 
     pub fn seal(&self, account: AccountId, contact: ContactId, message: &str) -> Vec<u8> {
@@ -213,5 +234,24 @@ mod tests {
             MessageKey::load_or_create(dir.path()).is_err(),
             "a damaged key file is refused"
         );
+    }
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_reveal_neither() {
+        let key = MessageKey::generate();
+        assert_eq!(
+            key.fingerprint(),
+            key.clone().fingerprint(),
+            "the same key, the same fingerprint"
+        );
+        assert_ne!(key.fingerprint(), MessageKey::generate().fingerprint());
+        assert_eq!(key.fingerprint().len(), 64, "SHA-256, hex");
+        assert!(!key.fingerprint().contains(&hex::encode(key.0.as_slice())));
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(MessageKey::load(dir.path()).expect("no file is not an error").is_none());
+        let created = MessageKey::create(dir.path()).expect("create");
+        assert!(MessageKey::create(dir.path()).is_err(), "a key file is never replaced");
+        let loaded = MessageKey::load(dir.path()).expect("load").expect("the file is there");
+        assert_eq!(loaded.fingerprint(), created.fingerprint());
     }
 }

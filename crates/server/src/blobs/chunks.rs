@@ -7,26 +7,26 @@
 //! committed bytes. With the SHA-256 in the key, different bytes are different objects; the loser's
 //! object is an orphan nobody reads (its chunk row was never committed).
 
+use super::put::put_object;
 use amparo_core::ids::RecordingId;
 use amparo_store::{Chunk, chunk_blob_key, legacy_chunk_blob_key};
 use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt};
+use std::sync::Arc;
 
 /// Writes `bytes`, whose SHA-256 is `sha256`, as the chunk at `offset` of `recording`. Returns
-/// once the store holds them durably (local files: fsync'ed; S3: the PUT answered).
+/// once the store holds them durably (local files: fsync'ed; S3: the PUT answered). A chunk of
+/// [`super::put::MULTIPART_FROM`] or more goes up as a multipart upload.
 pub async fn put_chunk(
-    blobs: &dyn ObjectStore,
+    blobs: &Arc<dyn ObjectStore>,
     recording: RecordingId,
     offset: u64,
     sha256: &[u8; 32],
     bytes: Bytes,
 ) -> object_store::Result<()> {
-    // One PUT: a chunk is at most `limits.max_chunk_bytes` (16 MiB by default), far below what
-    // S3 takes in one request (5 GiB), so a multipart upload would only add round trips.
     let key = Path::from(chunk_blob_key(recording, offset, sha256));
-    blobs.put(&key, PutPayload::from(bytes)).await?;
-    Ok(())
+    put_object(blobs, &key, bytes).await
 }
 
 /// Reads a stored chunk's bytes. Chunks written before the key named their SHA-256 are still at

@@ -9,7 +9,10 @@
 //! - [`subject`]: subjects, all under `amparo.<cluster>.`; NATS-style matching.
 //! - [`local`]: the in-process bus, the embedded default (and the nodes of one process in tests).
 //! - [`nats`]: the same over a NATS server (`async-nats`), for nodes on several machines.
-//! - [`open`]: the `bus_url` setting: empty for the in-process bus, `nats://` for NATS.
+//! - [`open`]: the `bus_url` setting (empty for the in-process bus, `nats://` for NATS) and
+//!   `[bus]` (a NATS credentials file, a private CA).
+//! - [`address`]: `bus_url` taken apart: its servers, and the user and password or token it
+//!   carries, which only async-nats ever sees (messages show [`address::redacted`]).
 //! - [`leader`]: whether this node runs the deployment's one-of-a-kind tasks (the attorney line's
 //!   dispatcher and the silence watch's alerts on one lease, the legal observers' dispatcher on
 //!   another).
@@ -22,6 +25,7 @@
 //! [`Bus::subscribe`] (a pattern; ready once it returns). [`Topic`] pairs a subject with the
 //! JSON type it carries; live frames travel as their bytes, serialized once.
 
+pub mod address;
 pub mod leader;
 pub mod local;
 pub mod nats;

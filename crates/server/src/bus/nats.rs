@@ -6,8 +6,10 @@
 //! a node's messages leave in the order they were published (the WebRTC signaling of a call,
 //! an offer and its withdrawal). async-nats reconnects by itself and subscribes again.
 
+use super::address::{NatsAddress, UrlCredentials};
+use super::open::BusSettings;
 use super::{BusError, Message, REQUEST_TIMEOUT, Reply, Subscription};
-use async_nats::{Client, ConnectOptions, RequestErrorKind};
+use async_nats::{Client, ConnectErrorKind, ConnectOptions, RequestErrorKind};
 use bytes::Bytes;
 use futures::StreamExt;
 use std::time::Duration;
@@ -48,18 +50,32 @@ impl NatsSubscription {
 }
 
 impl NatsBus {
-    /// Connects to `url` (`nats://host:4222`, or several separated by commas). Fails when no
-    /// server answers within five seconds: a node that cannot reach the others must not start
-    /// serving as if it were alone.
+    /// Connects to `url` (`nats://host:4222`, or several separated by commas, perhaps with
+    /// credentials), with no `[bus]` settings.
     pub async fn connect(url: &str) -> Result<Self, BusError> {
-        let servers: Vec<&str> = url.split(',').map(str::trim).collect();
-        let client = ConnectOptions::new()
+        Self::connect_with(&NatsAddress::parse(url)?, &BusSettings::default()).await
+    }
+
+    /// Connects to the servers of `address` with its credentials or `[bus] credentials_file`.
+    /// Fails when no server answers within five seconds, or one refuses the credentials: a node
+    /// that cannot reach the others must not start serving as if it were alone.
+    pub async fn connect_with(address: &NatsAddress, settings: &BusSettings) -> Result<Self, BusError> {
+        let shown = address.servers.join(",");
+        let client = connect_options(address, settings)
+            .await?
             .name("amparo")
             .no_echo()
             .connection_timeout(Duration::from_secs(5))
-            .connect(servers)
+            .connect(address.servers.as_slice())
             .await
-            .map_err(|e| BusError::Nats(format!("connecting to the NATS server at bus_url: {e}")))?;
+            .map_err(|e| match e.kind() {
+                ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => BusError::Nats(format!(
+                    "authentication to the NATS server at bus_url ({shown}) failed: it refused {} (check them \
+                         against the NATS server's authorization settings)",
+                    what_authenticates(address, settings)
+                )),
+                _ => BusError::Nats(format!("connecting to the NATS server at bus_url ({shown}): {e}")),
+            })?;
         let (outgoing, queued) = mpsc::channel(OUTGOING_QUEUE);
         tokio::spawn(send_in_order(client.clone(), queued));
         Ok(Self { client, outgoing })
@@ -110,6 +126,49 @@ impl NatsBus {
         match self.request(nobody, Bytes::new()).await {
             Ok(_) | Err(BusError::NoResponders(_)) => Ok(()),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// async-nats's options for the credentials and CA we were given.
+async fn connect_options(address: &NatsAddress, settings: &BusSettings) -> Result<ConnectOptions, BusError> {
+    let mut options = ConnectOptions::new();
+    if !settings.credentials_file.is_empty() {
+        options = options
+            .credentials_file(&settings.credentials_file)
+            .await
+            .map_err(|e| {
+                BusError::Setting(format!(
+                    "[bus] credentials_file {:?} cannot be read as a NATS credentials file (a user JWT and nkey \
+                     seed, as `nsc` writes them): {}",
+                    settings.credentials_file,
+                    e.kind()
+                ))
+            })?;
+    }
+    options = match &address.credentials {
+        UrlCredentials::None => options,
+        UrlCredentials::UserPassword { user, password } => options.user_and_password(user.clone(), password.clone()),
+        UrlCredentials::Token(token) => options.token(token.clone()),
+    };
+    if !settings.ca_file.is_empty() {
+        options = options
+            .add_root_certificates(settings.ca_file.clone().into())
+            .require_tls(true);
+    }
+    Ok(options)
+}
+
+/// What the server refused, for the message: never the secret itself.
+fn what_authenticates(address: &NatsAddress, settings: &BusSettings) -> String {
+    match &address.credentials {
+        UrlCredentials::UserPassword { user, .. } => format!("the user {user:?} and password in bus_url"),
+        UrlCredentials::Token(_) => "the token in bus_url".to_owned(),
+        UrlCredentials::None if !settings.credentials_file.is_empty() => {
+            format!("[bus] credentials_file {:?}", settings.credentials_file)
+        }
+        UrlCredentials::None => {
+            "a connection without credentials (put them in bus_url or [bus] credentials_file)".to_owned()
         }
     }
 }

@@ -238,7 +238,7 @@ async fn accept_chunk(
     let length = bytes.len() as u64;
     // Durable before logged: the blob store fsyncs the chunk (see `blobs::open`). Its key names
     // the bytes' SHA-256, so a node racing us on this offset cannot overwrite them.
-    crate::blobs::put_chunk(state.blobs.as_ref(), upload.id, upload.offset, &chunk_sha256, bytes)
+    crate::blobs::put_chunk(&state.blobs, upload.id, upload.offset, &chunk_sha256, bytes)
         .await
         .map_err(ApiError::internal)?;
 

@@ -337,7 +337,7 @@ async fn across_three_nodes([a, b, c]: [&TestServer; 3], [lead_a, _lead_b, lead_
 /// What both buses promise, checked on each: another node's subscriber hears a publish in order,
 /// the publisher never hears itself, patterns match as NATS matches them, a request is answered
 /// by one subscriber, and a request nobody listens for says so at once.
-async fn bus_contract(here: Bus, there: Bus) {
+pub(crate) async fn bus_contract(here: Bus, there: Bus) {
     let cluster = fresh_cluster();
     let everything = cluster.named("live.>");
     let mut heard_there = there.subscribe(everything.clone()).await.expect("subscribe there");

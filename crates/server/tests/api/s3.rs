@@ -16,18 +16,18 @@ use s3fs::S3Fs;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-fn sha256(bytes: &[u8]) -> [u8; 32] {
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-fn noise(len: usize, seed: u32) -> Vec<u8> {
+pub(crate) fn noise(len: usize, seed: u32) -> Vec<u8> {
     (0..len as u32)
         .map(|b| (b.wrapping_mul(2_654_435_761) ^ seed) as u8)
         .collect()
 }
 
 /// A server over SQLite whose media is on `s3` under `prefix`.
-async fn server_on(s3: &S3Fs, prefix: &str) -> TestServer {
+pub(crate) async fn server_on(s3: &S3Fs, prefix: &str) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> = Arc::new(
         amparo_store_sqlite::SqliteStore::open(&dir.path().join("amparo.db"))
@@ -46,7 +46,7 @@ async fn server_over(store: Arc<dyn Store>, s3: &S3Fs, prefix: &str, dir: tempfi
     TestServer::start_on(store, s3.open(prefix), dir, limits, test_services()).await
 }
 
-fn recording_of(upload: &str) -> RecordingId {
+pub(crate) fn recording_of(upload: &str) -> RecordingId {
     upload
         .rsplit('/')
         .next()
@@ -55,7 +55,25 @@ fn recording_of(upload: &str) -> RecordingId {
         .expect("a recording id")
 }
 
-async fn bundle_verifies(server: &TestServer, token: &str, encounter: &str) -> Vec<u8> {
+/// One answer of the recording's media from byte `from`, as a follower reads it.
+pub(crate) async fn media_from(
+    server: &TestServer,
+    token: &str,
+    encounter: &str,
+    recording: RecordingId,
+    from: usize,
+) -> bytes::Bytes {
+    let path = format!("/api/v1/encounters/{encounter}/recordings/{recording}/media?from={from}");
+    let response = server
+        .request(Method::GET, &path, Some(token))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.bytes().await.expect("media")
+}
+
+pub(crate) async fn bundle_verifies(server: &TestServer, token: &str, encounter: &str) -> Vec<u8> {
     let response = server
         .request(
             Method::GET,
@@ -99,14 +117,8 @@ async fn uploads_stream_and_export_from_s3() {
 
     // Following: the bytes as they arrived, read back from S3, from an offset too.
     for from in [0, 100_000] {
-        let path = format!("/api/v1/encounters/{encounter}/recordings/{recording}/media?from={from}");
-        let response = server
-            .request(Method::GET, &path, Some(&token))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.bytes().await.expect("media").to_vec(), media[from..]);
+        let followed = media_from(&server, &token, &encounter, recording, from).await;
+        assert_eq!(followed.to_vec(), media[from..]);
     }
 
     server.end_encounter(&token, &encounter).await;
@@ -132,10 +144,10 @@ async fn a_losing_put_never_replaces_committed_bytes_and_old_keys_still_read() {
     };
     // The winner's bytes are committed (their row names their SHA-256); the loser's PUT for the
     // same offset lands afterwards, as it can when S3 ignores If-None-Match.
-    put_chunk(blobs.as_ref(), recording, 0, &sha256(&winner), winner.clone().into())
+    put_chunk(&blobs, recording, 0, &sha256(&winner), winner.clone().into())
         .await
         .expect("winner's put");
-    put_chunk(blobs.as_ref(), recording, 0, &sha256(&loser), loser.clone().into())
+    put_chunk(&blobs, recording, 0, &sha256(&loser), loser.clone().into())
         .await
         .expect("loser's put");
     let read = read_chunk(blobs.as_ref(), &row(&winner)).await.expect("read");
