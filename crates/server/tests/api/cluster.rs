@@ -170,7 +170,10 @@ pub(crate) async fn campaigning(
         };
         nodes.push((server, leadership, stop));
     }
-    let leader = eventually(WAIT, || async { nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+    let leader = eventually(WAIT, || async {
+        nodes.iter().filter(|(_, lead, _)| lead.held()).count() == 1
+    })
+    .await;
     assert!(leader, "exactly one node takes the lease");
     let at = nodes.iter().position(|(_, lead, _)| lead.held()).expect("a leader");
     let leader = nodes.remove(at);
@@ -182,7 +185,10 @@ pub(crate) async fn campaigning(
 pub(crate) async fn stop_the_leader((server, _, stop): Campaigner, survivors: &[Campaigner]) {
     stop.cancel();
     drop(server);
-    let took_over = eventually(WAIT, || async { survivors.iter().filter(|(_, lead, _)| lead.held()).count() == 1 }).await;
+    let took_over = eventually(WAIT, || async {
+        survivors.iter().filter(|(_, lead, _)| lead.held()).count() == 1
+    })
+    .await;
     assert!(took_over, "a surviving node takes the lease within {WAIT:?}");
 }
 

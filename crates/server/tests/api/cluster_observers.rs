@@ -5,12 +5,11 @@
 //! the availability again from the nodes and offers an open request again. On three servers over
 //! NATS and PostgreSQL, and on the in-process bus over SQLite.
 
-use crate::harness::eventually;
 use crate::cluster::{
-    WAIT, campaigning, in_process_buses, nats_buses, postgres_store, services_led_by, stop_the_leader,
-    three_nodes,
+    WAIT, campaigning, in_process_buses, nats_buses, postgres_store, services_led_by, stop_the_leader, three_nodes,
 };
 use crate::harness::TestServer;
+use crate::harness::eventually;
 use crate::observers::{
     Responder, answer, ask, away, config, incident, limits, make_available, observers, offered, responder,
 };
@@ -93,7 +92,10 @@ async fn observers_across_three_nodes(
         fulfilled_with(b, &requester, &first, &on_b.username).await,
         "the page on B"
     );
-    let on_the_way = eventually(WAIT, || async { availability(a, &on_b).await["on_the_way_to"] == first.as_str() }).await;
+    let on_the_way = eventually(WAIT, || async {
+        availability(a, &on_b).await["on_the_way_to"] == first.as_str()
+    })
+    .await;
     assert!(on_the_way, "A reads that the responder on B is on the way");
     let refused = answer(b, &on_c.token, &first, "accept").await;
     assert_eq!(

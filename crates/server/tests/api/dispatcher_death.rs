@@ -60,7 +60,10 @@ async fn line(url: &str) -> Line {
                 let lease = Lease::new(store.clone(), DISPATCHER_LEASE, "c");
                 let leadership = Leadership::campaign(lease, CancellationToken::new());
                 leads.send(leadership.clone()).expect("the test hears C's leadership");
-                (store, services_led_by(nats().await, &cluster, leadership))
+                (
+                    store,
+                    services_led_by(nats().await, &cluster, leadership.clone(), leadership),
+                )
             }
         })
         .await;
@@ -69,7 +72,7 @@ async fn line(url: &str) -> Line {
     let stop_b = CancellationToken::new();
     let lead_b = Leadership::campaign(Lease::new(store.clone(), DISPATCHER_LEASE, "b"), stop_b.clone());
     let b = a
-        .node_with(services_led_by(nats().await, &cluster, lead_b.clone()))
+        .node_with(services_led_by(nats().await, &cluster, lead_b.clone(), lead_b.clone()))
         .await;
 
     let (org, other_org) = (organization(&a).await, organization(&a).await);
