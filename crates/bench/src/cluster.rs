@@ -92,7 +92,7 @@ impl Backing {
 
 /// One running deployment.
 pub struct Deployment {
-    nodes: Vec<Child>,
+    nodes: Nodes,
     /// Each node's `http://127.0.0.1:<port>`, in start order.
     pub bases: Vec<String>,
     /// The deployment's database, for the lease.
@@ -114,34 +114,39 @@ impl Deployment {
             .await
             .with_context(|| format!("CREATE DATABASE {database}"))?;
         let url = postgres::with_database(&backing.postgres, &database);
-        let mut deployment = Self {
-            nodes: Vec::new(),
-            bases: Vec::new(),
-            store: PostgresStore::connect(&url).await?,
-            key: LogKey::generate("placeholder.invalid/log")?,
-            database,
-            postgres: backing.postgres.clone(),
-            _dirs: Vec::new(),
-        };
+        let store = PostgresStore::connect(&url).await?;
         let cluster = format!("bench{}", uuid::Uuid::new_v4().simple());
         // Short: s3s-fs keeps an object's metadata in a file named after its whole key, and a
         // chunk's key is already 120 characters.
         let blob_prefix = format!("{name}-{}", &cluster[5..13]);
+        // Killed if a later node fails to start.
+        let mut nodes = Nodes(Vec::new());
+        let (mut bases, mut dirs) = (Vec::new(), Vec::<tempfile::TempDir>::new());
         for i in 0..n {
             let dir = crate::server::temp_dir(&format!("node{i}"))?;
-            if let Some(first) = deployment._dirs.first() {
+            if let Some(first) = dirs.first() {
                 for file in SHARED_KEYS {
                     std::fs::copy(first.path().join(file), dir.path().join(file))
                         .with_context(|| format!("copying {file} to node {i}"))?;
                 }
             }
             let (child, base) = spawn_node(backing, &url, &blob_prefix, &cluster, dir.path())?;
-            deployment.nodes.push(child);
-            deployment.bases.push(base);
-            deployment._dirs.push(dir);
+            nodes.0.push(child);
+            bases.push(base);
+            dirs.push(dir);
         }
-        let key_file = deployment._dirs[0].path().join("log.key");
-        deployment.key = LogKey::from_private_string(&std::fs::read_to_string(&key_file)?)?;
+        // The first node made the deployment's key; the others run on copies of it.
+        let key_file = dirs[0].path().join("log.key");
+        let key = LogKey::from_private_string(&std::fs::read_to_string(&key_file)?)?;
+        let deployment = Self {
+            nodes,
+            bases,
+            store,
+            key,
+            database,
+            postgres: backing.postgres.clone(),
+            _dirs: dirs,
+        };
         deployment.sequencer().await?;
         Ok(deployment)
     }
@@ -166,12 +171,12 @@ impl Deployment {
 
     /// Each node's process id, in start order.
     pub fn pids(&self) -> Vec<u32> {
-        self.nodes.iter().map(Child::id).collect()
+        self.nodes.0.iter().map(Child::id).collect()
     }
 
     /// Stops every node (SIGKILL: nothing of theirs is kept) and drops the database.
     pub async fn stop(mut self) -> Result<()> {
-        self.kill();
+        self.nodes.kill();
         self.store.close().await;
         let mut admin = PgConnection::connect(&self.postgres).await?;
         sqlx::query(AssertSqlSafe(format!("DROP DATABASE {} WITH (FORCE)", self.database)))
@@ -179,19 +184,24 @@ impl Deployment {
             .await?;
         Ok(())
     }
+}
 
+/// A deployment's node processes. A benchmark that fails half-way leaves no server running (the
+/// database stays: its name starts `amparo_bench_`).
+struct Nodes(Vec<Child>);
+
+impl Nodes {
+    /// SIGKILL: nothing of theirs is kept.
     fn kill(&mut self) {
-        for node in &mut self.nodes {
+        for node in &mut self.0 {
             let _ = node.kill();
             let _ = node.wait();
         }
-        self.nodes.clear();
+        self.0.clear();
     }
 }
 
-impl Drop for Deployment {
-    /// A benchmark that fails half-way leaves no server running (the database stays: its name
-    /// starts `amparo_bench_`).
+impl Drop for Nodes {
     fn drop(&mut self) {
         self.kill();
     }
